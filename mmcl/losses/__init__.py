@@ -7,6 +7,7 @@ Example:
 """
 
 from mmcl.losses.byol import BYOLLoss, byol_loss
+from mmcl.losses.hierarchical import hierarchical_contrastive_loss
 from mmcl.losses.info_nce import InfoNCELoss, LearnableTemperature, NTXentLoss, info_nce, nt_xent
 from mmcl.losses.triplet import TripletLoss, mined_triplet_loss, triplet_loss
 
@@ -17,6 +18,7 @@ __all__ = [
     "NTXentLoss",
     "TripletLoss",
     "byol_loss",
+    "hierarchical_contrastive_loss",
     "info_nce",
     "mined_triplet_loss",
     "nt_xent",

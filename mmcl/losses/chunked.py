@@ -8,7 +8,6 @@ from the saved inputs and the per-row log-sum-exp. Loss and gradients equal the 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from mmcl.losses.positives import MASKED, positive_mask
 
@@ -22,11 +21,27 @@ def _block_logits(queries, candidates, inverse_temperature, excluded, extra_logi
     return logits
 
 
-def _block_positive_weights(rows, columns, extra_columns, targets, query_labels, candidate_labels, excluded):
-    positives = positive_mask(rows, columns, targets, query_labels, candidate_labels, excluded)
-    if extra_columns:
-        positives = F.pad(positives, (0, extra_columns), value=False)
-    return positives / positives.sum(1, keepdim=True)
+def _positive_logit_mean(logits, rows, columns, targets, query_labels, candidate_labels, excluded):
+    """Mean logit of each row's positives (one target, or every same-label candidate)."""
+    if targets is not None:
+        return logits.gather(1, targets[rows, None]).squeeze(1)
+    positives = positive_mask(rows, columns, None, query_labels, candidate_labels, excluded)
+    return torch.where(positives, logits[:, :columns], 0.0).sum(1) / positives.sum(1)
+
+
+def _subtract_positive_weights(
+    grad_logits, rows, columns, scale, targets, query_labels, candidate_labels, excluded
+):
+    """``grad_logits -= scale * (positive mask / number of positives)``, in place."""
+    if targets is not None:
+        target = targets[rows, None]
+        grad_logits.scatter_add_(
+            1, target, torch.full(target.shape, -scale, dtype=grad_logits.dtype, device=target.device)
+        )
+        return
+    positives = positive_mask(rows, columns, None, query_labels, candidate_labels, excluded)
+    weights = positives / positives.sum(1, keepdim=True)
+    grad_logits[:, :columns].sub_(weights * scale)
 
 
 class _ChunkedContrastiveCrossEntropy(torch.autograd.Function):
@@ -45,17 +60,16 @@ class _ChunkedContrastiveCrossEntropy(torch.autograd.Function):
     ):
         inverse_temperature = 1.0 / temperature
         columns = candidates.shape[0]
-        extra_columns = 0 if extra_logits is None else extra_logits.shape[1]
         per_row = queries.new_empty(queries.shape[0])
         log_sum_exp = queries.new_empty(queries.shape[0])
         for start in range(0, queries.shape[0], chunk_size):
             rows = slice(start, start + chunk_size)
             logits = _block_logits(queries, candidates, inverse_temperature, excluded, extra_logits, rows)
-            weights = _block_positive_weights(
-                rows, columns, extra_columns, targets, query_labels, candidate_labels, excluded
-            )
             log_sum_exp[rows] = logits.logsumexp(dim=1)
-            per_row[rows] = log_sum_exp[rows] - torch.where(weights > 0, logits * weights, 0.0).sum(1)
+            positive = _positive_logit_mean(
+                logits, rows, columns, targets, query_labels, candidate_labels, excluded
+            )
+            per_row[rows] = log_sum_exp[rows] - positive
         ctx.save_for_backward(
             queries, candidates, extra_logits, log_sum_exp, targets, query_labels, candidate_labels, excluded
         )
@@ -78,8 +92,8 @@ class _ChunkedContrastiveCrossEntropy(torch.autograd.Function):
         temperature = ctx.temperature
         inverse_temperature = 1.0 / temperature
         columns = candidates.shape[0]
-        extra_columns = 0 if extra_logits is None else extra_logits.shape[1]
-        scale = grad_loss / queries.shape[0]
+        scale = float(grad_loss) / queries.shape[0]
+        wants_temperature = isinstance(temperature, torch.Tensor) and ctx.needs_input_grad[2]
         grad_queries = torch.empty_like(queries)
         grad_candidates = torch.zeros_like(candidates)
         grad_extra = None if extra_logits is None else torch.empty_like(extra_logits)
@@ -87,20 +101,23 @@ class _ChunkedContrastiveCrossEntropy(torch.autograd.Function):
         for start in range(0, queries.shape[0], ctx.chunk_size):
             rows = slice(start, start + ctx.chunk_size)
             logits = _block_logits(queries, candidates, inverse_temperature, excluded, extra_logits, rows)
-            weights = _block_positive_weights(
-                rows, columns, extra_columns, targets, query_labels, candidate_labels, excluded
+            if wants_temperature:
+                scaled_similarity = logits[:, :columns].clone()
+            # softmax * scale - positive weights * scale, in place on the recomputed block
+            grad_logits = logits.sub_(log_sum_exp[rows, None]).exp_().mul_(scale)
+            _subtract_positive_weights(
+                grad_logits, rows, columns, scale, targets, query_labels, candidate_labels, excluded
             )
-            grad_logits = (torch.exp(logits - log_sum_exp[rows, None]) - weights) * scale
             grad_similarity = grad_logits[:, :columns]
             grad_queries[rows] = (grad_similarity @ candidates) * inverse_temperature
             grad_candidates += (grad_similarity.T @ queries[rows]) * inverse_temperature
             if grad_extra is not None:
                 grad_extra[rows] = grad_logits[:, columns:]
-            if isinstance(temperature, torch.Tensor) and ctx.needs_input_grad[2]:
-                # Masked entries carry zero gradient, so their huge logits contribute nothing.
-                masked_free = torch.where(grad_similarity != 0, logits[:, :columns], 0.0)
-                grad_temperature -= (grad_similarity * masked_free).sum() * inverse_temperature
-        grad_temperature = grad_temperature.reshape_as(temperature) if ctx.needs_input_grad[2] else None
+            if wants_temperature:
+                # d logits / d T = -logits / T; masked entries have zero gradient and are left out.
+                finite = torch.where(grad_similarity != 0, scaled_similarity, 0.0)
+                grad_temperature -= (grad_similarity * finite).sum() * inverse_temperature
+        grad_temperature = grad_temperature.reshape_as(temperature) if wants_temperature else None
         return grad_queries, grad_candidates, grad_temperature, grad_extra, None, None, None, None, None
 
 
