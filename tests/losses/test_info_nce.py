@@ -159,3 +159,8 @@ def test_bad_input_raises_value_error(kwargs, message):
 def test_one_row_with_queue_is_fine():
     loss = info_nce(torch.randn(1, 3), torch.randn(1, 3), temperature=0.1, negatives=torch.randn(5, 3))
     assert torch.isfinite(loss)
+
+
+def test_mismatched_devices_raise():
+    with pytest.raises(ValueError, match="query is on cpu but key is on meta"):
+        info_nce(torch.randn(4, 3), torch.randn(4, 3, device="meta"), temperature=0.1)
