@@ -1,7 +1,7 @@
 """Time-series adapter: ECG and financial series.
 
 - Encoders (`transformers` models with their configs, registered with ``AutoConfig`` / ``AutoModel`` on
-  import): `ResNet1dModel`, `TS2VecModel`, `PatchTransformerModel`; `save_encoder_folder` writes a folder
+  import): `ResNet1dModel`, `TS2VecModel`, `PatchTransformerModel`; `mmcl.hub.save_encoder` writes a folder
   that loads with ``trust_remote_code=True`` where mmcl is not installed.
 - Augmentations, batched on the training device: `GaussianJitter`, `AmplitudeScaling`, `TimeWarp`,
   `MagnitudeWarp`, `WindowSlice`, `RandomCrop`, `OverlappingCropPair`, `TimestampMasking`, `TimeOut`,
@@ -23,7 +23,6 @@ from mmcl.adapters.timeseries.baseline_wander import BaselineWander
 from mmcl.adapters.timeseries.beat_dataset import BEAT_SYMBOLS, beat_dataset
 from mmcl.adapters.timeseries.beat_segments import beat_segments
 from mmcl.adapters.timeseries.compose import Compose
-from mmcl.adapters.timeseries.encoder_folder import save_encoder_folder
 from mmcl.adapters.timeseries.gaussian_jitter import GaussianJitter
 from mmcl.adapters.timeseries.lead_dropout import LeadDropout
 from mmcl.adapters.timeseries.log_returns import log_returns
@@ -94,7 +93,6 @@ __all__ = [
     "price_windows_dataset",
     "register_auto_classes",
     "resample_to_rate",
-    "save_encoder_folder",
     "sliding_windows",
     "ucr_dataset",
     "wfdb_dataset",

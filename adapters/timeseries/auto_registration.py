@@ -3,7 +3,7 @@
 After ``import mmcl.adapters.timeseries`` (which calls `register_auto_classes`), ``AutoConfig`` and
 ``AutoModel`` resolve the ``mmcl_*`` model types to mmcl's own classes, so a saved encoder folder loads
 without ``trust_remote_code``. Without mmcl installed, the same folder loads through the modeling file
-copied into it and the ``auto_map`` of its ``config.json`` (see `save_encoder_folder`).
+copied into it and the ``auto_map`` of its ``config.json`` (see `mmcl.hub.save_encoder`).
 
 Example:
     >>> from transformers import AutoModel

@@ -24,8 +24,8 @@ from mmcl.adapters.timeseries import (
     ResNet1dModel,
     TS2VecConfig,
     TS2VecModel,
-    save_encoder_folder,
 )
+from mmcl.hub import save_encoder
 
 
 def trained_tiny_models() -> dict[str, torch.nn.Module]:
@@ -52,7 +52,7 @@ def trained_tiny_models() -> dict[str, torch.nn.Module]:
 
 def test_folder_has_weights_modeling_file_and_auto_map(tmp_path: Path) -> None:
     model = trained_tiny_models()["ts2vec"]
-    folder = save_encoder_folder(model, tmp_path / "encoder")
+    folder = save_encoder(model, tmp_path / "encoder")
     assert sorted(path.name for path in folder.iterdir()) == [
         "config.json",
         "model.safetensors",
@@ -78,7 +78,7 @@ def test_modeling_files_import_only_torch_transformers_and_stdlib(module: str) -
 def test_reloads_in_process_without_remote_code(tmp_path: Path) -> None:
     x = torch.randn(3, 2, 60)
     for name, model in trained_tiny_models().items():
-        folder = save_encoder_folder(model, tmp_path / name)
+        folder = save_encoder(model, tmp_path / name)
         loaded = AutoModel.from_pretrained(folder).eval()
         assert type(loaded) is type(model)
         for key, value in model.state_dict().items():  # BatchNorm statistics included
@@ -89,8 +89,8 @@ def test_reloads_in_process_without_remote_code(tmp_path: Path) -> None:
 
 def test_saving_again_replaces_the_folder(tmp_path: Path) -> None:
     models = trained_tiny_models()
-    save_encoder_folder(models["ts2vec"], tmp_path / "encoder")
-    save_encoder_folder(models["resnet1d"], tmp_path / "encoder")
+    save_encoder(models["ts2vec"], tmp_path / "encoder")
+    save_encoder(models["resnet1d"], tmp_path / "encoder")
     assert sorted(path.name for path in (tmp_path / "encoder").iterdir()) == [
         "config.json",
         "model.safetensors",
@@ -103,7 +103,7 @@ def test_config_from_another_file_is_refused(tmp_path: Path) -> None:
         pass
 
     with pytest.raises(ValueError, match="one modeling file"):
-        save_encoder_folder(LocalTS2Vec(TS2VecConfig(depth=1)), tmp_path / "encoder")
+        save_encoder(LocalTS2Vec(TS2VecConfig(depth=1)), tmp_path / "encoder")
 
 
 LOAD_WITHOUT_MMCL = textwrap.dedent(
@@ -142,7 +142,7 @@ def test_loads_with_trust_remote_code_where_mmcl_is_not_installed(tmp_path: Path
     np.save(tmp_path / "input.npy", x.numpy())
     models = trained_tiny_models()
     for name, model in models.items():
-        save_encoder_folder(model, tmp_path / name)
+        save_encoder(model, tmp_path / name)
     script = tmp_path / "load.py"
     script.write_text(LOAD_WITHOUT_MMCL)
     # -S skips site.py, so the editable install's .pth finder for mmcl is never installed; PYTHONPATH
