@@ -20,7 +20,6 @@ from mmcl.losses.precision import at_least_float32
 from mmcl.losses.validation import (
     check_embeddings,
     check_labels,
-    check_same_layout,
     check_same_shape,
     check_temperature,
     raise_if_not_finite,
@@ -34,7 +33,10 @@ def _normalized_float32(x: torch.Tensor) -> torch.Tensor:
 def _check_negatives(negatives: object, query: torch.Tensor) -> None:
     if not isinstance(negatives, torch.Tensor) or not negatives.is_floating_point():
         raise ValueError(f"negatives must be a floating-point torch.Tensor, got {type(negatives).__name__}")
-    check_same_layout("negatives", negatives, "query", query)
+    if negatives.device != query.device:
+        raise ValueError(
+            f"negatives are on {negatives.device} but query is on {query.device}; move them to one device"
+        )
     rows, dim = query.shape
     shared = negatives.ndim == 2 and negatives.shape[1] == dim
     per_row = negatives.ndim == 3 and negatives.shape[0] == rows and negatives.shape[2] == dim
@@ -114,6 +116,9 @@ def info_nce(
     chunk_size: int | None = None,
 ) -> torch.Tensor:
     """InfoNCE over cosine similarities: row i of ``query`` and row i of ``key`` are a positive pair.
+
+    ``negatives`` may have another floating dtype than ``query`` (a float32 queue read under bf16 autocast):
+    everything is compared in float32 at least.
 
     The negatives of query row i are the other keys — of every process when ``gather=True`` — plus
     ``negatives``: either a queue ``(K, D)`` shared by all rows (MoCo) or per-row hard negatives

@@ -164,3 +164,13 @@ def test_one_row_with_queue_is_fine():
 def test_mismatched_devices_raise():
     with pytest.raises(ValueError, match="query is on cpu but key is on meta"):
         info_nce(torch.randn(4, 3), torch.randn(4, 3, device="meta"), temperature=0.1)
+
+
+def test_float32_queue_with_bfloat16_queries_under_autocast():
+    encoder = torch.nn.Linear(8, 4)
+    queue = torch.randn(32, 4)  # the queue stores float32 keys
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        q, k = encoder(torch.randn(6, 8)), encoder(torch.randn(6, 8))
+        loss = info_nce(q, k, temperature=0.2, negatives=queue)
+    expected = info_nce(q.float(), k.float(), temperature=0.2, negatives=queue)
+    torch.testing.assert_close(loss, expected)
