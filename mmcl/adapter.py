@@ -8,8 +8,9 @@ An adapter turns a recipe's ``adapter:`` section into everything the modality-ag
   DataLoader workers, so it must not draw random numbers;
 - ``make_views(batch)``: two augmented views of a batch that is already on the training device, batched —
   augmentations run there, not per sample in the workers;
-- ``embed(encoder, batch)`` and ``evaluate(encoder, device)``: embeddings for evaluation and the domain's
-  evaluation suite (named by ``evaluation_suite``);
+- ``embed(encoder, batch)`` and ``evaluate(encoder, device, plots_dir)``: embeddings for evaluation and the
+  domain's evaluation suite (named by ``evaluation_suite``), best as an ``EvaluationReport`` that puts every
+  metric beside its baseline — the engine then prints the table, writes ``metrics.json`` and the model card;
 - ``save_encoder(encoder, folder)``: the published model folder, in the format named by ``save_format``.
 
 Every option the adapter reads lives in its ``Options`` dataclass: the recipe loader validates the
@@ -58,6 +59,8 @@ from typing import Any, ClassVar, TypeAlias, TypeVar
 import torch
 from torch import nn
 
+from mmcl.evaluation.report import EvaluationReport
+
 Batch: TypeAlias = torch.Tensor | Mapping[str, torch.Tensor]
 """What an adapter's ``collate`` returns and its encoder consumes: a tensor or a mapping of tensors."""
 
@@ -79,6 +82,7 @@ class Adapter(ABC):
 
     Class attributes:
         Options: dataclass of the adapter's recipe keys (everything under ``adapter:`` but ``name``).
+        modality: ``"image"``, ``"text"`` or ``"timeseries"`` for the model card; None writes no card.
         evaluation_suite: name of the evaluation ``evaluate`` runs (recorded with the model), e.g. ``"knn"``.
         save_format: name of the folder layout ``save_encoder`` writes, e.g. ``"sentence-transformers"``.
 
@@ -91,6 +95,7 @@ class Adapter(ABC):
     Options: ClassVar[type]
     evaluation_suite: ClassVar[str]
     save_format: ClassVar[str]
+    modality: ClassVar[str | None] = None
 
     def __init__(self, options: Any) -> None:
         self.options = options
@@ -119,13 +124,23 @@ class Adapter(ABC):
         """Embeddings of an un-augmented batch for evaluation; ``encoder(batch)`` unless overridden."""
         return encoder(batch)
 
-    def evaluate(self, encoder: nn.Module, device: torch.device) -> dict[str, float]:
+    def evaluate(
+        self, encoder: nn.Module, device: torch.device, plots_dir: Path | None = None
+    ) -> EvaluationReport | dict[str, float]:
         """Run ``evaluation_suite`` on ``encoder`` (in eval mode, without gradient) and return its metrics.
 
-        Called on every process (so sharded models can run forward passes); the main process's result is
-        logged. Nothing by default.
+        Return an ``EvaluationReport`` (each metric beside its baseline: raw features, or the encoder at
+        random init) so the engine can print the table, write ``metrics.json`` and the model card; a plain
+        dict is only logged. With ``plots_dir`` (the final evaluation) the adapter may write PNG plots
+        there (label-efficiency curve, embedding map); they are copied into the model folder. Called on
+        every process (so sharded models can run forward passes); the main process's result is used.
+        Nothing by default.
         """
         return {}
+
+    def dataset_names(self) -> list[str]:
+        """Names of the training data sets, for the model card's metadata. None known by default."""
+        return []
 
 
 def register_adapter(name: str) -> Callable[[AdapterClass], AdapterClass]:

@@ -23,8 +23,7 @@ Example:
 from __future__ import annotations
 
 import math
-import os
-import tempfile
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,8 @@ from typing import Any
 
 import yaml
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+from mmcl.atomic_file import write_atomically
 
 README = "README.md"
 LOSS_CURVE_FILE = "loss_curve.png"
@@ -272,7 +273,7 @@ def write_model_card(
     content = f"---\n{card_data.to_yaml()}\n---\n\n" + "\n\n".join(sections) + "\n"
     ModelCard(content)  # the card must parse as Hub metadata before it replaces anything
     path = folder / README
-    _write_atomically(path, content.encode("utf-8"))
+    write_atomically(path, lambda temporary: temporary.write_text(content, encoding="utf-8"))
     return path
 
 
@@ -396,19 +397,5 @@ def _place_loss_curve(png: Path, folder: Path) -> str:
             raise ValueError(f"write_model_card: loss_curve_png {png} is not a PNG file")
     if png.resolve().is_relative_to(folder.resolve()):
         return png.resolve().relative_to(folder.resolve()).as_posix()
-    _write_atomically(folder / LOSS_CURVE_FILE, png.read_bytes())
+    write_atomically(folder / LOSS_CURVE_FILE, lambda temporary: shutil.copyfile(png, temporary))
     return LOSS_CURVE_FILE
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a hidden temporary file next to ``path``, then rename it over ``path``."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

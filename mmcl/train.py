@@ -11,7 +11,10 @@ reads top to bottom:
 4. each optimizer step runs ``gradient_accumulation_steps`` micro-batches: views are made on the device, the
    method returns its loss, gradients are accumulated, clipped and applied, then the method's
    ``on_step_end`` updates its EMA target and momentum queue — once per optimizer step;
-5. metrics, evaluation and checkpoints happen every N steps; at the end the adapter writes the encoder.
+5. metrics, evaluation and checkpoints happen every N steps; at the end the final evaluation's table is
+   printed and the model folder is written: the encoder in the adapter's format, the resolved recipe,
+   ``metrics.json`` (each metric beside its baseline), the training curves and the adapter's plots, and the
+   model card.
 
 Gradient accumulation averages gradients over micro-batches; it does NOT enlarge the contrastive batch: each
 micro-batch's loss only sees that micro-batch's (and the other processes', when gathered) negatives. For a
@@ -25,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -41,15 +45,20 @@ from torch.distributed.fsdp import FullyShardedDataParallel
 from mmcl.adapter import Adapter
 from mmcl.atomic_folder import atomic_folder
 from mmcl.checkpoint import find_latest_checkpoint, load_checkpoint, save_checkpoint
+from mmcl.evaluation.report import METRICS_JSON, EvaluationReport
 from mmcl.methods import build_method
-from mmcl.metrics_log import MetricsLog
+from mmcl.metrics_log import METRICS_FILE, MetricsLog
+from mmcl.model_card import write_model_card
 from mmcl.optim import build_optimizer, build_scheduler
+from mmcl.plots import plot_training_curves
 from mmcl.recipe import Recipe, RecipeError, TrainOptions
 from mmcl.training_data import TrainingBatches
 
 MODEL_FOLDER = "model"
 CHECKPOINTS_FOLDER = "checkpoints"
+PLOTS_FOLDER = "plots"
 RECIPE_FILE = "training_recipe.yaml"
+TRAINING_CURVES_PNG = "training_curves.png"
 
 
 def train(recipe: Recipe, *, resume: bool = False) -> Path:
@@ -150,6 +159,7 @@ def train(recipe: Recipe, *, resume: bool = False) -> Path:
     accumulation = recipe.train.gradient_accumulation_steps
     samples_per_step = recipe.train.batch_size * accelerator.num_processes * accumulation
     window = _MetricsWindow()
+    final_report: EvaluationReport | None = None
     micro_batches = iter(batches)
     model.train()
     while step < total_steps:
@@ -188,8 +198,13 @@ def train(recipe: Recipe, *, resume: bool = False) -> Path:
         every_eval = recipe.evaluation.every_n_steps
         if (every_eval and step % every_eval == 0) or (is_last_step and recipe.evaluation.at_end):
             _broadcast_buffers(method, accelerator)
-            if metrics := _evaluate(adapter, model, method.encoder, accelerator):
+            plots_dir = output_dir / PLOTS_FOLDER if is_last_step else None
+            result = _evaluate(adapter, model, method.encoder, accelerator, plots_dir)
+            if metrics := _logged_metrics(result):
                 log.log(step, metrics)
+            if is_last_step and isinstance(result, EvaluationReport):
+                final_report = result
+                accelerator.print(final_report.format_table())
             window.restart_clock()
         every_checkpoint = recipe.checkpoint.every_n_steps
         if (every_checkpoint and step % every_checkpoint == 0) or is_last_step:
@@ -211,7 +226,7 @@ def train(recipe: Recipe, *, resume: bool = False) -> Path:
     # 5. The model folder, in the adapter's format.
     model_folder = output_dir / MODEL_FOLDER
     _broadcast_buffers(method, accelerator)
-    _save_encoder(adapter, model, method, accelerator, model_folder, recipe.to_yaml())
+    _save_model_folder(adapter, model, method, accelerator, recipe, model_folder, final_report)
     accelerator.print(f"model written to {model_folder}")
     accelerator.end_training()  # ends the trackers and the process group: nothing collective after this
     return model_folder
@@ -282,16 +297,33 @@ def _broadcast_buffers(method: torch.nn.Module, accelerator: Accelerator) -> Non
 
 
 def _evaluate(
-    adapter: Adapter, model: torch.nn.Module, encoder: torch.nn.Module, accelerator: Accelerator
-) -> dict[str, float]:
-    """The adapter's evaluation on every process; it does not draw from the training's random streams."""
+    adapter: Adapter,
+    model: torch.nn.Module,
+    encoder: torch.nn.Module,
+    accelerator: Accelerator,
+    plots_dir: Path | None,
+) -> EvaluationReport | dict[str, float]:
+    """The adapter's evaluation on every process; it does not draw from the training's random streams.
+    Plots go to ``plots_dir`` from the main process only."""
     was_training = encoder.training
     encoder.eval()
     cuda_devices = [accelerator.device] if accelerator.device.type == "cuda" else []
+    plots_dir = plots_dir if accelerator.is_main_process else None
+    if plots_dir is not None:
+        plots_dir.mkdir(parents=True, exist_ok=True)
     with torch.no_grad(), torch.random.fork_rng(devices=cuda_devices), _full_parameters(model, accelerator):
-        metrics = adapter.evaluate(encoder, accelerator.device)
+        result = adapter.evaluate(encoder, accelerator.device, plots_dir)
     encoder.train(was_training)
-    return {f"eval/{name}": float(value) for name, value in metrics.items()}
+    return result
+
+
+def _logged_metrics(result: EvaluationReport | dict[str, float]) -> dict[str, float]:
+    """``eval/<metric>`` for the model and ``eval_baseline/<metric>`` for the baseline."""
+    if not isinstance(result, EvaluationReport):
+        return {f"eval/{name}": float(value) for name, value in result.items()}
+    return {f"eval/{name}": pair.model for name, pair in result.metrics.items()} | {
+        f"eval_baseline/{name}": pair.baseline for name, pair in result.metrics.items()
+    }
 
 
 @contextmanager
@@ -311,16 +343,18 @@ def _full_parameters(model: torch.nn.Module, accelerator: Accelerator) -> Iterat
             yield
 
 
-def _save_encoder(
+def _save_model_folder(
     adapter: Adapter,
     model: torch.nn.Module,
     method: torch.nn.Module,
     accelerator: Accelerator,
+    recipe: Recipe,
     folder: Path,
-    recipe_yaml: str,
+    report: EvaluationReport | None,
 ) -> None:
-    """Write the encoder atomically from the main process. A sharded (FSDP) model is gathered first and
-    loaded into a fresh encoder on the main process."""
+    """Write the model folder atomically from the main process: the encoder in the adapter's format, the
+    resolved recipe, and — from the final evaluation — ``metrics.json``, the plots and the model card.
+    A sharded (FSDP) model is gathered first and loaded into a fresh encoder on the main process."""
     encoder = method.encoder
     if accelerator.distributed_type == DistributedType.FSDP:
         options = StateDictOptions(full_state_dict=True, cpu_offload=True)
@@ -332,10 +366,36 @@ def _save_encoder(
                 {k[len(prefix) :]: v for k, v in full_state.items() if k.startswith(prefix)}
             )
     if accelerator.is_main_process:
+        output_dir = recipe.output_dir
         with atomic_folder(folder) as partial:
             adapter.save_encoder(encoder, partial)
-            (partial / RECIPE_FILE).write_text(recipe_yaml, encoding="utf-8")
+            (partial / RECIPE_FILE).write_text(recipe.to_yaml(), encoding="utf-8")
+            loss_curve = plot_training_curves(output_dir / METRICS_FILE, partial / TRAINING_CURVES_PNG)
+            for plot in sorted((output_dir / PLOTS_FOLDER).glob("*.png")):
+                shutil.copy2(plot, partial / plot.name)
+            if report is not None:
+                report.write_json(partial / METRICS_JSON)
+                report.write_json(output_dir / METRICS_JSON)
+            if report is not None and adapter.modality is not None:
+                write_model_card(
+                    partial,
+                    modality=adapter.modality,
+                    method=_method_citation_name(recipe),
+                    metrics={name: pair.model for name, pair in report.metrics.items()},
+                    baseline_metrics={name: pair.baseline for name, pair in report.metrics.items()},
+                    baseline_name=report.baseline_name,
+                    datasets=adapter.dataset_names(),
+                    recipe=recipe.to_dict(),
+                    loss_curve_png=loss_curve,
+                )
     accelerator.wait_for_everyone()
+
+
+def _method_citation_name(recipe: Recipe) -> str:
+    """The method's name as the model card knows its citation (MoCo by version)."""
+    if recipe.method.name == "moco":
+        return f"moco-{recipe.method.hyperparameters.get('version', 'v2')}"
+    return recipe.method.name
 
 
 def _trackers(trackers: str | list[str]) -> list[str] | None:

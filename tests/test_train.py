@@ -14,6 +14,7 @@ import transformers
 from accelerate.state import AcceleratorState
 from safetensors.torch import load_file
 
+from mmcl.evaluation import EvaluationReport
 from mmcl.recipe import RecipeError, load_recipe
 from mmcl.train import train
 from tests.fixtures import TINY_BYOL, TINY_MOCO
@@ -86,9 +87,14 @@ def test_keeps_the_newest_checkpoints_and_writes_the_model_folder(moco_run):
     assert names == ["checkpoint-00000008", "checkpoint-00000012"]  # keep_last: 2
     assert sorted(p.name for p in model_folder.iterdir()) == [
         "config.json",
+        "metrics.json",
         "model.safetensors",
+        "training_curves.png",
         "training_recipe.yaml",
-    ]
+    ]  # no README.md: the vectors adapter names no modality, so no model card
+    report = EvaluationReport.read_json(model_folder / "metrics.json")
+    assert report.baseline_name == "raw features" and "knn_accuracy" in report.metrics
+    assert (model_folder / "training_curves.png").read_bytes().startswith(b"\x89PNG")
     encoder = load_file(model_folder / "model.safetensors")
     method = load_file(run_dir / "checkpoints" / "checkpoint-00000012" / "model.safetensors")
     assert encoder.keys() == {k.removeprefix("encoder.") for k in method if k.startswith("encoder.")}
