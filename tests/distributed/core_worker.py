@@ -3,6 +3,7 @@ on the whole batch. Writes rank{N}.json with the measured differences into the f
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -62,6 +63,35 @@ def gathered_loss_equals_full_batch(loss_fn, rows_per_rank: list[int], *, sum_lo
     return {"loss": abs(float(combined - full)), "grad": _max_difference(_gradients(model), expected)}
 
 
+def moco_under_ddp() -> dict:
+    """MoCo v2 with shuffled BatchNorm, trained with DDP: EMA key encoder and queue identical on all ranks.
+    Runs in its own function so the DDP wrapper (and its reducer threads) is freed before the group ends."""
+    results: dict[str, object] = {}
+    torch.manual_seed(0)
+    encoder = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU())
+    method = MoCo(encoder, 16, projection_dim=4, hidden_dim=16, queue_size=20, momentum=0.9)
+    model = nn.parallel.DistributedDataParallel(method)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    torch.manual_seed(100 + rank())  # different data on each rank
+    for step in range(4):
+        x = torch.randn(6, 8)
+        loss, _ = model(x + 0.1 * torch.randn_like(x), x + 0.1 * torch.randn_like(x))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        method.on_step_end(step)
+    target = torch.cat([p.flatten() for p in method.key_encoder.target.parameters()])
+    online = torch.cat([p.detach().flatten() for p in method.encoder.parameters()])
+    all_targets = all_gather_no_grad(target[None])
+    all_queues = all_gather_no_grad(method.queue.read().flatten()[None])
+    results["ema_rank_difference"] = _max_difference(all_targets[0], all_targets[1])
+    results["queue_rank_difference"] = _max_difference(all_queues[0], all_queues[1])
+    results["queue_filled"] = len(method.queue)
+    results["ema_moved"] = _max_difference(target[: online.numel()], online) > 0
+
+    return results
+
+
 def main() -> None:
     dist.init_process_group("gloo")
     results: dict[str, object] = {"rank": rank(), "world_size": world_size()}
@@ -94,30 +124,10 @@ def main() -> None:
     results["queue_labels"] = queue.read_labels().tolist()
     results["queue_pointer"] = int(queue.pointer)
 
-    # MoCo v2 with shuffled BatchNorm, trained with DDP: EMA key encoder and queue identical on all ranks.
-    torch.manual_seed(0)
-    encoder = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU())
-    method = MoCo(encoder, 16, projection_dim=4, hidden_dim=16, queue_size=20, momentum=0.9)
-    model = nn.parallel.DistributedDataParallel(method)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    torch.manual_seed(100 + rank())  # different data on each rank
-    for step in range(4):
-        x = torch.randn(6, 8)
-        loss, _ = model(x + 0.1 * torch.randn_like(x), x + 0.1 * torch.randn_like(x))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        method.on_step_end(step)
-    target = torch.cat([p.flatten() for p in method.key_encoder.target.parameters()])
-    online = torch.cat([p.detach().flatten() for p in method.encoder.parameters()])
-    all_targets = all_gather_no_grad(target[None])
-    all_queues = all_gather_no_grad(method.queue.read().flatten()[None])
-    results["ema_rank_difference"] = _max_difference(all_targets[0], all_targets[1])
-    results["queue_rank_difference"] = _max_difference(all_queues[0], all_queues[1])
-    results["queue_filled"] = len(method.queue)
-    results["ema_moved"] = _max_difference(target[: online.numel()], online) > 0
+    results |= moco_under_ddp()
 
     Path(sys.argv[1], f"rank{rank()}.json").write_text(json.dumps(results))
+    gc.collect()
     dist.barrier()
     dist.destroy_process_group()
 
