@@ -11,7 +11,8 @@ An adapter turns a recipe's ``adapter:`` section into everything the modality-ag
 - ``embed(encoder, batch)`` and ``evaluate(encoder, device, plots_dir)``: embeddings for evaluation and the
   domain's evaluation suite (named by ``evaluation_suite``), best as an ``EvaluationReport`` that puts every
   metric beside its baseline — the engine then prints the table, writes ``metrics.json`` and the model card;
-- ``save_encoder(encoder, folder)``: the published model folder, in the format named by ``save_format``.
+- ``save_encoder(encoder, folder)`` / ``load_encoder(folder)``: the published model folder, in the format
+  named by ``save_format``, and back (``mmcl evaluate``).
 
 Every option the adapter reads lives in its ``Options`` dataclass: the recipe loader validates the
 ``adapter:`` section against it (unknown keys, missing keys, wrong types, ``ExistingPath`` fields) before
@@ -119,6 +120,13 @@ class Adapter(ABC):
     @abstractmethod
     def save_encoder(self, encoder: nn.Module, folder: Path) -> None:
         """Write ``encoder`` into the existing, empty ``folder`` in the adapter's ``save_format``."""
+
+    def load_encoder(self, folder: Path) -> nn.Module:
+        """The encoder ``save_encoder`` wrote into ``folder``, mapping a ``Batch`` to ``(N, D)`` like
+        ``build_encoder``'s (used by ``mmcl evaluate``)."""
+        raise NotImplementedError(
+            f"the {type(self).__name__} adapter cannot load the encoders it saves; implement load_encoder"
+        )
 
     def embed(self, encoder: nn.Module, batch: Batch) -> torch.Tensor:
         """Embeddings of an un-augmented batch for evaluation; ``encoder(batch)`` unless overridden."""

@@ -2,10 +2,12 @@
 
 Commands:
     mmcl train RECIPE [--set KEY=VALUE ...] [--output-dir DIR] [--resume]
+    mmcl evaluate MODEL_DIR [--data PATH] [--task NAME] [--set KEY=VALUE ...] [--output-dir DIR]
+    mmcl push MODEL_DIR REPO_ID [--private] [--revision BRANCH] [--dry-run]
     mmcl recipes
 
 Each command is a ``Command``: a name, a one-line help, a function adding its arguments and one running it.
-A new command (``evaluate``, ``push``) is one more entry in ``COMMANDS``.
+A new command is one more entry in ``COMMANDS``.
 
 Example:
     >>> from mmcl.cli import main
@@ -65,6 +67,51 @@ def _run_train(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "model", metavar="MODEL_DIR", help="a model folder written by `mmcl train`, or a Hub repo id"
+    )
+    parser.add_argument(
+        "--data", metavar="PATH", help="evaluation data (the adapter's evaluation_data option)"
+    )
+    parser.add_argument(
+        "--task", metavar="NAME", help="one evaluation task (the adapter's evaluation_task option)"
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        metavar="KEY=VALUE",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="override a value of the folder's training recipe, e.g. --set adapter.batch_size=256",
+    )
+    parser.add_argument(
+        "--output-dir", metavar="DIR", help="where metrics.json and plots go (MODEL_DIR/evaluation)"
+    )
+    parser.add_argument("--revision", metavar="REV", help="Hub revision, for a repo id")
+
+
+def _run_evaluate(arguments: argparse.Namespace) -> int:
+    from mmcl.evaluate import evaluate_model
+    from mmcl.evaluation.report import EvaluationReport
+
+    result = evaluate_model(
+        arguments.model,
+        arguments.overrides,
+        data=arguments.data,
+        task=arguments.task,
+        output_dir=arguments.output_dir,
+        revision=arguments.revision,
+    )
+    if isinstance(result, EvaluationReport):
+        print(result.format_table())
+    else:
+        for name, value in result.items():
+            print(f"{name}  {value:.4f}")
+    return 0
+
+
 def _add_recipes_arguments(parser: argparse.ArgumentParser) -> None:
     """`mmcl recipes` takes no arguments."""
 
@@ -95,6 +142,12 @@ COMMANDS: list[Command] = [
         _run_train,
     ),
     Command("recipes", "list the bundled recipes, one line each", _add_recipes_arguments, _run_recipes),
+    Command(
+        "evaluate",
+        "evaluate a model folder (or Hub repo) with its adapter's evaluation suite",
+        _add_evaluate_arguments,
+        _run_evaluate,
+    ),
     Command("push", "upload a model folder to the Hugging Face Hub", add_push_arguments, run_push),
 ]
 
