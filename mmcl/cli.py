@@ -38,18 +38,19 @@ class Command:
     run: Callable[[argparse.Namespace], int]
 
 
+def _add_set_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument(
+        "--set", dest="overrides", metavar="KEY=VALUE", nargs="+", action="extend", default=[], help=help_text
+    )
+
+
 def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "recipe", metavar="RECIPE", help="a recipe YAML file, or a bundled recipe's name (see `mmcl recipes`)"
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        metavar="KEY=VALUE",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="override a recipe value by its dotted key, e.g. --set train.max_steps=100 optimizer.lr=0.01 "
+    _add_set_argument(
+        parser,
+        "override a recipe value by its dotted key, e.g. --set train.max_steps=100 optimizer.lr=0.01 "
         "(values are read as YAML)",
     )
     parser.add_argument("--output-dir", metavar="DIR", help="run folder (replaces the recipe's output.dir)")
@@ -77,14 +78,8 @@ def _add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--task", metavar="NAME", help="one evaluation task (the adapter's evaluation_task option)"
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        metavar="KEY=VALUE",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="override a value of the folder's training recipe, e.g. --set adapter.batch_size=256",
+    _add_set_argument(
+        parser, "override a value of the folder's training recipe, e.g. --set adapter.batch_size=256"
     )
     parser.add_argument(
         "--output-dir", metavar="DIR", help="where metrics.json and plots go (MODEL_DIR/evaluation)"
