@@ -100,9 +100,10 @@ def train(recipe: Recipe, *, resume: bool = False) -> Path:
 
     # 1. The data, and every check that needs it, before any model is built.
     adapter = recipe.adapter.build()
+    dataset = adapter.load_dataset("train")
     try:
         batches = TrainingBatches(
-            adapter.load_dataset("train"),
+            dataset,
             batch_size=recipe.train.batch_size,
             collate=adapter.collate,
             seed=recipe.train.seed,
@@ -204,7 +205,6 @@ def train(recipe: Recipe, *, resume: bool = False) -> Path:
                 log.log(step, metrics)
             if is_last_step and isinstance(result, EvaluationReport):
                 final_report = result
-                accelerator.print(final_report.format_table())
             window.restart_clock()
         every_checkpoint = recipe.checkpoint.every_n_steps
         if (every_checkpoint and step % every_checkpoint == 0) or is_last_step:
@@ -222,6 +222,8 @@ def train(recipe: Recipe, *, resume: bool = False) -> Path:
             )
             window.restart_clock()
     log.close()
+    if final_report is not None:
+        accelerator.print(final_report.format_table())
 
     # 5. The model folder, in the adapter's format.
     model_folder = output_dir / MODEL_FOLDER
@@ -387,6 +389,7 @@ def _save_model_folder(
                     datasets=adapter.dataset_names(),
                     recipe=recipe.to_dict(),
                     loss_curve_png=loss_curve,
+                    repo_id=str(folder),  # the load snippet works on the local folder until pushed
                 )
     accelerator.wait_for_everyone()
 

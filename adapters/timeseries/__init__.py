@@ -7,10 +7,14 @@
   `MagnitudeWarp`, `WindowSlice`, `RandomCrop`, `OverlappingCropPair`, `TimestampMasking`, `TimeOut`,
   `SegmentPermutation`, `BaselineWander`, `PowerlineNoise`, `LeadDropout`, `TimeShift`, `Compose`, and the
   presets of `augmentation_preset` (``"ecg"``, ``"finance"``).
+- The adapter (`TimeSeriesAdapter`, registered as ``timeseries``), the ``ts2vec`` method (`TS2Vec`,
+  registered on import), the ``(N, D)`` `TimeSeriesEncoder` wrapper and the UCR protocol (`load_ucr_splits`,
+  `encode_series`, `ucr_evaluation`).
 - Readers to Hugging Face datasets: `wfdb_dataset`, `beat_dataset`, `ucr_dataset`,
   `price_windows_dataset`, `array_dataset`, with `ReadReport` / `RecordError` for bad input.
 """
 
+from mmcl.adapters.timeseries.adapter import TimeSeriesAdapter
 from mmcl.adapters.timeseries.amplitude_scaling import AmplitudeScaling
 from mmcl.adapters.timeseries.array_dataset import array_dataset
 from mmcl.adapters.timeseries.augmentation_presets import (
@@ -42,16 +46,22 @@ from mmcl.adapters.timeseries.resampling import resample_to_rate
 from mmcl.adapters.timeseries.segment_permutation import SegmentPermutation
 from mmcl.adapters.timeseries.signal_checks import check_signal
 from mmcl.adapters.timeseries.time_out import TimeOut
+from mmcl.adapters.timeseries.time_series_encoder import TimeSeriesEncoder
 from mmcl.adapters.timeseries.time_shift import TimeShift
 from mmcl.adapters.timeseries.time_warp import TimeWarp
 from mmcl.adapters.timeseries.timestamp_masking import TimestampMasking
+from mmcl.adapters.timeseries.ts2vec_method import TS2Vec
 from mmcl.adapters.timeseries.ucr_dataset import ucr_dataset
+from mmcl.adapters.timeseries.ucr_evaluation import ucr_evaluation
+from mmcl.adapters.timeseries.ucr_protocol import UCRSplits, encode_series, load_ucr_splits
 from mmcl.adapters.timeseries.wfdb_dataset import wfdb_dataset
 from mmcl.adapters.timeseries.wfdb_records import find_wfdb_records
 from mmcl.adapters.timeseries.window_slice import WindowSlice
 from mmcl.adapters.timeseries.windowing import sliding_windows
+from mmcl.methods import register_method
 
 register_auto_classes()
+register_method("ts2vec", TS2Vec)
 
 __all__ = [
     "BEAT_SYMBOLS",
@@ -73,12 +83,16 @@ __all__ = [
     "ResNet1dConfig",
     "ResNet1dModel",
     "SegmentPermutation",
+    "TS2Vec",
     "TS2VecConfig",
     "TS2VecModel",
     "TimeOut",
+    "TimeSeriesAdapter",
+    "TimeSeriesEncoder",
     "TimeShift",
     "TimeWarp",
     "TimestampMasking",
+    "UCRSplits",
     "WindowSlice",
     "array_dataset",
     "augmentation_preset",
@@ -87,14 +101,17 @@ __all__ = [
     "check_signal",
     "dx_codes",
     "ecg_augmentations",
+    "encode_series",
     "finance_augmentations",
     "find_wfdb_records",
+    "load_ucr_splits",
     "log_returns",
     "price_windows_dataset",
     "register_auto_classes",
     "resample_to_rate",
     "sliding_windows",
     "ucr_dataset",
+    "ucr_evaluation",
     "wfdb_dataset",
     "z_normalize",
 ]
