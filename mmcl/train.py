@@ -230,6 +230,9 @@ def train(recipe: Recipe, *, resume: bool = False) -> Path:
     _broadcast_buffers(method, accelerator)
     _save_model_folder(adapter, model, method, accelerator, recipe, model_folder, final_report)
     accelerator.print(f"model written to {model_folder}")
+    # Free the DDP wrapper (its reducer threads) before the process group ends, or gloo may abort at exit.
+    del model, optimizer
+    accelerator.free_memory()
     accelerator.end_training()  # ends the trackers and the process group: nothing collective after this
     return model_folder
 
