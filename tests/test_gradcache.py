@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from mmcl.gradcache import GradCache, split_batch
+from mmcl.gradcache import GradCache, encode_in_chunks, split_batch
 from mmcl.losses import info_nce, nt_xent
 
 
@@ -65,6 +65,46 @@ def test_rng_after_call_continues_as_without_replay():
     with torch.no_grad():
         model(batch), model(batch)
     assert torch.equal(after_cached, torch.rand(1))
+
+
+class CountingEncoder(DictEncoder):
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def forward(self, batch):
+        self.calls += 1
+        return super().forward(batch)
+
+
+def test_encode_in_chunks_equals_the_chunk_loop_and_recomputes_each_chunk_in_backward():
+    model = CountingEncoder()
+    batch = {"features": torch.randn(20, 12), "mask": torch.ones(20, 3)}
+    torch.manual_seed(2)
+    embeddings = encode_in_chunks(model, batch, chunk_size=6)
+    assert model.calls == 4  # 6 + 6 + 6 + 2 rows
+    embeddings.square().sum().backward()
+    assert model.calls == 8  # each chunk re-run once in backward, with the first pass's dropout masks
+    cached = _grads(model)
+    model.zero_grad()
+    torch.manual_seed(2)
+    reference = torch.cat([model(chunk) for chunk in split_batch(batch, 6)])
+    reference.square().sum().backward()
+    torch.testing.assert_close(embeddings, reference)
+    for actual, expected in zip(cached, _grads(model), strict=True):
+        torch.testing.assert_close(actual, expected, atol=1e-6, rtol=1e-5)
+
+
+def test_encode_in_chunks_is_one_pass_without_gradient_or_chunks():
+    model = CountingEncoder()
+    batch = {"features": torch.randn(10, 12), "mask": torch.ones(10, 3)}
+    with torch.no_grad():
+        encode_in_chunks(model, batch, chunk_size=3)
+    encode_in_chunks(model, batch, chunk_size=None)
+    encode_in_chunks(model, batch, chunk_size=10)
+    assert model.calls == 3
+    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+        encode_in_chunks(model, batch, chunk_size=0)
 
 
 def test_split_batch_errors():

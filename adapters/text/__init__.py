@@ -9,7 +9,8 @@
   document), `TokenShuffle` on the device; SimCSE dropout views; `TextBatchSampler` (no repeated text, length
   grouped); repeated texts are never negatives (`shared_text_labels`).
 - Methods (registered for recipes): ``text-infonce`` (`TextInfoNCE`), ``text-cosent`` (`TextCoSENT`),
-  ``text-triplet`` (`TextTriplet`), ``text-moco`` (`TextMoCo`); GradCache via ``gradcache_chunk_size``.
+  ``text-triplet`` (`TextTriplet`), ``text-moco`` (`TextMoCo`); GradCache via ``gradcache_chunk_size`` (the
+  core's `mmcl.gradcache.encode_in_chunks`).
 - Evaluation: `TextEvaluation` / `TextEvaluationSuite` — STS, retrieval, paraphrase classification.
 - The adapter: `TextAdapter`, registered as ``text``.
 """
@@ -18,7 +19,6 @@ from mmcl.adapter import register_adapter
 from mmcl.adapters.text.batch_sampler import TextBatchSampler
 from mmcl.adapters.text.column_mapping import ColumnMapping
 from mmcl.adapters.text.data_source import TextDataSource, read_text_data
-from mmcl.adapters.text.gradient_cache import encode_in_chunks
 from mmcl.adapters.text.paraphrase_threshold import best_threshold, classification_scores
 from mmcl.adapters.text.row_errors import DataReport, RowError, TextDataError
 from mmcl.adapters.text.sentence_encoder import SentenceEncoder, load_sentence_encoder
@@ -74,7 +74,6 @@ __all__ = [
     "TruncationReport",
     "best_threshold",
     "classification_scores",
-    "encode_in_chunks",
     "labels_of_texts",
     "load_sentence_encoder",
     "measure_truncation",

@@ -52,20 +52,32 @@ def delimited_rows(
                     continue
             where = f"{path.name}, line {reader.line_num}"
             if len(fields) != len(names):
-                yield (
-                    where,
-                    RowError(
-                        where,
-                        "field_count",
-                        f"{len(fields)} fields, expected {len(names)} like the {'header' if header else 'first line'}; "
-                        f"{'a text with a bare tab, or ' if delimiter == chr(9) else 'an unquoted comma, or '}"
-                        "a missing value — fix the line, or set on_error: skip",
-                    ),
-                )
+                yield where, _field_count_error(where, fields, names, columns, header, delimiter)
                 continue
             yield where, dict(zip(names, fields, strict=True))
     if names is None:
         raise TextDataError(f"{path}: the file is empty; give a file with one row per example")
+
+
+def _field_count_error(
+    where: str,
+    fields: list[str],
+    names: list[Column],
+    columns: Sequence[Column],
+    header: bool,
+    delimiter: str,
+) -> RowError:
+    """A line with more or fewer fields than the header: which mapped columns it leaves without a value."""
+    separator = "a bare tab" if delimiter == "\t" else "an unquoted comma"
+    expected = (
+        f"{len(fields)} field(s), expected {len(names)} like the {'header' if header else 'first line'}"
+    )
+    if len(fields) < len(names):
+        empty = [column for column in columns if names.index(column) >= len(fields)]
+        what = f"no value for column {', '.join(map(repr, empty))}" if empty else "a value is missing"
+    else:
+        what = f"a text holds {separator}, so the fields after it are shifted"
+    return RowError(where, "field_count", f"{expected}: {what} — fix the line, or set on_error: skip")
 
 
 def jsonl_rows(path: Path, *, columns: Sequence[Column]) -> Iterator[tuple[str, dict[str, Any] | RowError]]:
@@ -83,12 +95,24 @@ def jsonl_rows(path: Path, *, columns: Sequence[Column]) -> Iterator[tuple[str, 
             try:
                 values = json.loads(line)
             except json.JSONDecodeError as error:
-                yield where, RowError(where, "invalid_json", f"not valid JSON ({error.msg}); fix the line")
+                yield (
+                    where,
+                    RowError(
+                        where,
+                        "invalid_json",
+                        f"not valid JSON ({error.msg}); fix the line, or set on_error: skip",
+                    ),
+                )
                 continue
             if not isinstance(values, dict):
                 yield (
                     where,
-                    RowError(where, "not_an_object", f"expected a JSON object, got {type(values).__name__}"),
+                    RowError(
+                        where,
+                        "not_an_object",
+                        f"expected a JSON object, got {type(values).__name__}; give one object per line, or "
+                        "set on_error: skip",
+                    ),
                 )
                 continue
             if not checked:
@@ -101,7 +125,8 @@ def jsonl_rows(path: Path, *, columns: Sequence[Column]) -> Iterator[tuple[str, 
                     RowError(
                         where,
                         "missing_column",
-                        f"no key {missing[0]!r} (keys: {', '.join(map(repr, values))})",
+                        f"column {missing[0]!r} is missing (the row's keys: {', '.join(map(repr, values))}); add it "
+                        "to the row, or set on_error: skip",
                     ),
                 )
                 continue

@@ -77,6 +77,27 @@ class SentenceEncoder(nn.Module):
         encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
         return [len(ids) for ids in encoded["input_ids"]]
 
+    def freeze_unused_parameters(self) -> list[str]:
+        """Freeze the parameters that do not reach the sentence embedding; their names.
+
+        A `transformers` model may compute outputs that the SentenceTransformer never reads — BERT's pooler
+        (``pooler.dense``) runs on the ``[CLS]`` token whatever the pooling — so those parameters get no
+        gradient. Under DDP that is an error ("Expected to have finished reduction in the prior iteration");
+        frozen, they are left out of DDP's reduction and of the optimizer, and saved unchanged. One forward
+        and backward pass on a short text in eval mode (no dropout, no random numbers drawn) finds them.
+        """
+        was_training = self.training
+        self.eval()
+        with torch.enable_grad():
+            self(self.tokenize(["a short probe text"])).sum().backward()
+        unused = [name for name, p in self.named_parameters() if p.requires_grad and p.grad is None]
+        for name, parameter in self.named_parameters():
+            parameter.grad = None
+            if name in unused:
+                parameter.requires_grad_(False)
+        self.train(was_training)
+        return unused
+
     def forward(self, tokens: Mapping[str, torch.Tensor]) -> torch.Tensor:
         features = {name: tokens[name] for name in self.input_names if name in tokens}
         if "input_ids" not in features:
@@ -100,7 +121,8 @@ def load_sentence_encoder(
         trust_remote_code: allow the model repo's own modeling code to run.
 
     Returns:
-        The encoder, on the CPU, in training mode.
+        The encoder, on the CPU, in training mode, with the parameters that do not reach the sentence
+        embedding frozen (`SentenceEncoder.freeze_unused_parameters`).
 
     Raises:
         ValueError: ``pooling`` is given for a SentenceTransformer folder (it has its own).
@@ -109,9 +131,7 @@ def load_sentence_encoder(
         >>> encoder = load_sentence_encoder("bert-base-uncased", pooling="cls")  # doctest: +SKIP
     """
     if pooling is None:
-        return SentenceEncoder(
-            SentenceTransformer(model, device="cpu", trust_remote_code=trust_remote_code)
-        ).train()
+        return _trainable(SentenceTransformer(model, device="cpu", trust_remote_code=trust_remote_code))
     if pooling not in _SENTENCE_TRANSFORMERS_POOLING:
         raise ValueError(
             f"pooling must be one of {', '.join(_SENTENCE_TRANSFORMERS_POOLING)}, got {pooling!r}"
@@ -128,4 +148,10 @@ def load_sentence_encoder(
     pooling_module = Pooling(
         transformer.get_embedding_dimension(), pooling_mode=_SENTENCE_TRANSFORMERS_POOLING[pooling]
     )
-    return SentenceEncoder(SentenceTransformer(modules=[transformer, pooling_module], device="cpu")).train()
+    return _trainable(SentenceTransformer(modules=[transformer, pooling_module], device="cpu"))
+
+
+def _trainable(model: SentenceTransformer) -> SentenceEncoder:
+    encoder = SentenceEncoder(model).train()
+    encoder.freeze_unused_parameters()
+    return encoder

@@ -1,5 +1,5 @@
-"""What the text methods share: chunked (GradCache) encoding and the labels that keep repeated texts from
-being negatives, consistent across processes.
+"""What the text methods share: chunked (GradCache) encoding through the core's `encode_in_chunks`, and the
+labels that keep repeated texts from being negatives, consistent across processes.
 
 A text method is a `mmcl.methods.ContrastiveMethod` taking the text adapter's views (`text_views`):
 ``loss, logs = method(view_a, view_b)``; its ``encoder`` is the `SentenceEncoder` that gets saved.
@@ -13,10 +13,10 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from mmcl.adapters.text.gradient_cache import encode_in_chunks
 from mmcl.adapters.text.shared_texts import labels_of_texts, shared_text_labels
-from mmcl.adapters.text.text_views import TEXT_IDS, required
+from mmcl.adapters.text.text_views import TEXT_IDS, required, without_padding_columns
 from mmcl.distributed import all_gather_no_grad, rank_offset
+from mmcl.gradcache import encode_in_chunks
 from mmcl.methods import ContrastiveMethod
 
 
@@ -58,8 +58,9 @@ class TextMethod(ContrastiveMethod):
     Args:
         encoder: the `SentenceEncoder` (any module mapping token tensors to ``(N, D)``).
         gradcache_chunk_size: encode at most this many texts per forward pass, recomputing activations in
-            backward (GradCache: exact gradients of the whole batch with one chunk's activation memory); None
-            encodes each view in one pass.
+            backward (GradCache, `mmcl.gradcache.encode_in_chunks`: exact gradients of the whole batch with
+            one chunk's activation memory; each chunk drops its all-padding columns first); None encodes each
+            view in one pass.
     """
 
     display_name: ClassVar[str]
@@ -74,7 +75,10 @@ class TextMethod(ContrastiveMethod):
 
     def embed(self, tokens: Mapping[str, torch.Tensor]) -> torch.Tensor:
         """Sentence embeddings of token tensors, chunked when ``gradcache_chunk_size`` is set."""
-        return encode_in_chunks(self.encoder, tokens, self.gradcache_chunk_size)
+        return encode_in_chunks(self._encode_trimmed, tokens, self.gradcache_chunk_size)
+
+    def _encode_trimmed(self, tokens: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        return self.encoder(without_padding_columns(tokens))
 
     def text_ids(self, view: Mapping[str, torch.Tensor]) -> torch.Tensor:
         """The view's ``text_ids`` (ids of its texts, for false-negative labels)."""

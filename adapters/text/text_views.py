@@ -56,6 +56,26 @@ def with_negatives(
     return view
 
 
+def without_padding_columns(tokens: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``tokens`` without the trailing columns that are padding in every row (``attention_mask`` 0).
+
+    A chunk of a batch, or a view after token deletion, is padded to a width that none of its rows may
+    need; the encoder's cost grows with that width. Left padding keeps every column (the last one is text).
+
+    Example:
+        >>> trimmed = without_padding_columns({"input_ids": torch.tensor([[5, 6, 0], [7, 0, 0]]),
+        ...                                    "attention_mask": torch.tensor([[1, 1, 0], [1, 0, 0]])})
+        >>> trimmed["input_ids"].tolist()
+        [[5, 6], [7, 0]]
+    """
+    mask = tokens.get("attention_mask")
+    if mask is None or mask.ndim != 2 or not bool(mask.any()):
+        return dict(tokens)
+    width = int(mask.any(dim=0).nonzero().max()) + 1
+    columns = mask.shape[1]
+    return {k: v[:, :width] if v.ndim >= 2 and v.shape[1] == columns else v for k, v in tokens.items()}
+
+
 def required(view: Mapping[str, torch.Tensor], key: str, method: str, fix: str) -> torch.Tensor:
     """``view[key]``, or a ValueError saying what the method needs from the data."""
     if key not in view:

@@ -11,7 +11,8 @@
   registered on import), the ``(N, D)`` `TimeSeriesEncoder` wrapper and the UCR protocol (`load_ucr_splits`,
   `encode_series`, `ucr_evaluation`).
 - Readers to Hugging Face datasets: `wfdb_dataset`, `beat_dataset`, `ucr_dataset`,
-  `price_windows_dataset`, `array_dataset`, with `ReadReport` / `RecordError` for bad input.
+  `price_windows_dataset`, `array_dataset`, with `ReadReport` / `RecordError` for bad input; windowing
+  (`sliding_windows`) and single-source training groups (`source_groups`).
 """
 
 from mmcl.adapters.timeseries.adapter import TimeSeriesAdapter
@@ -45,6 +46,7 @@ from mmcl.adapters.timeseries.read_errors import ReadReport, RecordError
 from mmcl.adapters.timeseries.resampling import resample_to_rate
 from mmcl.adapters.timeseries.segment_permutation import SegmentPermutation
 from mmcl.adapters.timeseries.signal_checks import check_signal
+from mmcl.adapters.timeseries.source_groups import source_groups
 from mmcl.adapters.timeseries.time_out import TimeOut
 from mmcl.adapters.timeseries.time_series_encoder import TimeSeriesEncoder
 from mmcl.adapters.timeseries.time_shift import TimeShift
@@ -110,6 +112,7 @@ __all__ = [
     "register_auto_classes",
     "resample_to_rate",
     "sliding_windows",
+    "source_groups",
     "ucr_dataset",
     "ucr_evaluation",
     "wfdb_dataset",

@@ -3,10 +3,12 @@
 Data: fixed windows (``window_length``, ``window_stride``) cut from UCR ``.tsv`` / ``.ts`` files, WFDB records
 (continuous windows, or beats around MIT-BIH style annotations) and CSV / Parquet price tables; by default
 the real ECG shipped with mmcl (``data/``: the UCR ECG200, TwoLeadECG and ECG5000 training splits — never a
-test split). Encoder: a `TS2VecModel`, `ResNet1dModel` or `PatchTransformerModel` from a config, a local
-folder or a Hub id, wrapped as an ``(N, D)`` `TimeSeriesEncoder`. Views, batched on the training device:
-TS2Vec's overlapping crops with timestamp masking (for the ``ts2vec`` method), or the ``ecg`` / ``finance``
-augmentation presets (for SimCLR, MoCo, BYOL). Evaluation: the UCR protocol (frozen encoder, max-pooled
+test split), optionally as single-source groups (``source_group_size``) so that every batch holds one data
+set's windows and every data set comes up equally often. Encoder: a `TS2VecModel`, `ResNet1dModel` or
+`PatchTransformerModel` from a config, a local folder or a Hub id, wrapped as an ``(N, D)``
+`TimeSeriesEncoder`. Views, batched on the training device: TS2Vec's overlapping crops with timestamp
+masking (for the ``ts2vec`` method), or the ``ecg`` / ``finance`` augmentation presets (for SimCLR, MoCo,
+BYOL). Evaluation: the UCR protocol (frozen encoder, max-pooled
 representation, RBF SVM) and label-efficiency curves on ECG200 and TwoLeadECG, against the same encoder at
 random initialisation and the raw series. The model folder loads with
 ``AutoModel.from_pretrained(folder, trust_remote_code=True)`` without mmcl.
@@ -19,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -38,6 +41,7 @@ from mmcl.adapters.timeseries.modeling_ts2vec import TS2VecConfig, TS2VecModel
 from mmcl.adapters.timeseries.overlapping_crop_pair import OverlappingCropPair
 from mmcl.adapters.timeseries.price_windows_dataset import price_windows_dataset
 from mmcl.adapters.timeseries.read_errors import ReadReport, RecordError
+from mmcl.adapters.timeseries.source_groups import source_groups
 from mmcl.adapters.timeseries.time_series_encoder import TimeSeriesEncoder
 from mmcl.adapters.timeseries.timestamp_masking import TimestampMasking
 from mmcl.adapters.timeseries.ucr_dataset import ucr_dataset
@@ -92,6 +96,8 @@ class TimeSeriesAdapter(Adapter):
         wfdb_records: WFDB records or folders of records, cut into windows of ``window_length`` samples at
             ``target_rate``.
         beat_records: WFDB records with beat annotations (``.atr``); each beat gives one window centred on it.
+        split_leads: train on each lead of a WFDB or beat record as its own single-lead series (with
+            ``leads: 1``), instead of requiring ``leads`` to match the record.
         price_files: CSV / Parquet price tables, as windows of ``window_length`` daily log returns (in percent)
             of ``price_column``, sorted by ``price_date_column``; with ``evaluation: volatility`` only windows
             that end before the probe's test period are used (no look-ahead).
@@ -100,6 +106,11 @@ class TimeSeriesAdapter(Adapter):
             (or skipped with ``on_error: skip``).
         window_stride: samples between two windows of the same series.
         on_error: ``raise`` at the first bad record, or ``skip`` it and count it (printed when loading).
+        source_group_size: if set, each training example is a group of this many windows of a single source
+            (a file of ``ucr_files`` or ``price_files``; all ``wfdb_records``; all ``beat_records``), every
+            source with as many groups as the largest needs (``source_groups``); with ``train.batch_size: 1``
+            every batch then holds one source's windows, as when TS2Vec trains on one data set, and a small
+            data set is not drowned by a large one.
         views: ``overlapping-crops`` (TS2Vec's crops + timestamp masking, for the ``ts2vec`` method), or the
             ``ecg`` / ``finance`` augmentation presets (for simclr / moco / byol).
         mask_ratio: share of timestamps masked in each crop (``overlapping-crops``).
@@ -124,11 +135,13 @@ class TimeSeriesAdapter(Adapter):
         ucr_files: list[ExistingPath] | None = None
         wfdb_records: list[ExistingPath] = field(default_factory=list)
         beat_records: list[ExistingPath] = field(default_factory=list)
+        split_leads: bool = False
         price_files: list[ExistingPath] = field(default_factory=list)
         target_rate: float | None = None
         window_length: int = 64
         window_stride: int = 16
         on_error: Literal["raise", "skip"] = "raise"
+        source_group_size: int | None = None
         views: Literal["overlapping-crops", "ecg", "finance"] = "overlapping-crops"
         mask_ratio: float = 0.5
         sampling_rate: float = 100.0
@@ -150,6 +163,10 @@ class TimeSeriesAdapter(Adapter):
 
     def __init__(self, options: Options) -> None:
         super().__init__(options)
+        if options.source_group_size is not None and options.source_group_size < 1:
+            raise ValueError(
+                f"adapter.source_group_size must be >= 1 or null, got {options.source_group_size}"
+            )
         if options.window_length < 2 or options.window_stride < 1:
             raise ValueError(
                 f"adapter.window_length must be >= 2 and adapter.window_stride >= 1, got "
@@ -179,48 +196,66 @@ class TimeSeriesAdapter(Adapter):
         if split != "train":
             raise ValueError(f"the timeseries adapter trains on split 'train' only, got {split!r}")
         report = ReadReport()
-        windows = [self._windows(series, record, report) for series, record in self._training_series(report)]
-        windows = [w for w in windows if w is not None]
-        if not windows:
+        by_source: dict[str, list[np.ndarray]] = {}
+        for source, series, record in self._training_series(report):
+            windows = self._windows(series, record, report)
+            if windows is not None:
+                by_source.setdefault(source, []).append(windows)
+        if not by_source:
             raise ValueError(
                 "adapter: no training windows; name data with adapter.ucr_files, wfdb_records, beat_records "
                 f"or price_files, or shorten adapter.window_length ({self.options.window_length})"
             )
         if report.skipped:
             print(f"timeseries adapter: skipped {dict(report.skipped)} while reading the training data")
-        return datasets.Dataset.from_dict({"signal": np.concatenate(windows)}).with_format("numpy")
+        sources = [np.concatenate(windows) for windows in by_source.values()]
+        if self.options.source_group_size is None:
+            return datasets.Dataset.from_dict({"signal": np.concatenate(sources)}).with_format("numpy")
+        groups = source_groups(sources, self.options.source_group_size)
+        return datasets.Dataset.from_dict({"signal": groups}).with_format("numpy")
 
-    def _training_series(self, report: ReadReport):
-        """``(signal (leads, time), record)`` of every training series, from every source."""
+    def _training_series(self, report: ReadReport) -> Iterator[tuple[str, np.ndarray, str]]:
+        """``(source, signal (leads, time), record)`` of every training series, from every source.
+
+        A source is one UCR file, one price file, all WFDB records together or all beat records together
+        (read in one call, so that their sampling rates are checked against each other).
+        """
         options = self.options
         ucr_files = list(PRETRAINING_FILES) if options.ucr_files is None else options.ucr_files
-        sources = []
-        if ucr_files:
-            sources.append(ucr_dataset(ucr_files, on_error=options.on_error, report=report))
+        sources = [
+            (str(path), ucr_dataset([path], on_error=options.on_error, report=report)) for path in ucr_files
+        ]
         if options.wfdb_records:
-            sources.append(
-                wfdb_dataset(
-                    options.wfdb_records,
-                    target_rate=options.target_rate,
-                    on_error=options.on_error,
-                    report=report,
-                )
+            records = wfdb_dataset(
+                options.wfdb_records,
+                target_rate=options.target_rate,
+                on_error=options.on_error,
+                report=report,
             )
+            sources.append(("wfdb_records", records))
         if options.beat_records:
-            sources.append(
-                beat_dataset(
-                    options.beat_records,
-                    target_rate=options.target_rate,
-                    on_error=options.on_error,
-                    report=report,
-                )
+            beats = beat_dataset(
+                options.beat_records,
+                target_rate=options.target_rate,
+                on_error=options.on_error,
+                report=report,
             )
-        for source in sources:
-            for example in source.with_format("numpy"):
-                yield np.asarray(example["signal"], dtype=np.float32), str(example.get("record", "?"))
-        if options.price_files:
+            sources.append(("beat_records", beats))
+        for source, dataset in sources:
+            for example in dataset.with_format("numpy"):
+                signal = np.asarray(example["signal"], dtype=np.float32)
+                record = str(example.get("record", "?"))
+                if options.split_leads and source in ("wfdb_records", "beat_records"):
+                    for lead in range(signal.shape[0]):
+                        yield source, signal[lead : lead + 1], f"{record} lead {lead}"
+                else:
+                    yield source, signal, record
+        if not options.price_files:
+            return
+        test_start = self._volatility_windows().split_date if options.evaluation == "volatility" else None
+        for path in options.price_files:
             prices = price_windows_dataset(
-                options.price_files,
+                [path],
                 columns=[options.price_column],
                 window=options.window_length,
                 stride=options.window_stride,
@@ -229,10 +264,10 @@ class TimeSeriesAdapter(Adapter):
                 on_error=options.on_error,
                 report=report,
             ).with_format("numpy")
-            test_start = self._volatility_windows().split_date if options.evaluation == "volatility" else None
             for example in prices:
                 if test_start is None or str(example["date"]) < test_start:
-                    yield np.asarray(example["signal"], dtype=np.float32) * PERCENT, str(example["record"])
+                    signal = np.asarray(example["signal"], dtype=np.float32) * PERCENT
+                    yield str(path), signal, str(example["record"])
 
     def _volatility_windows(self) -> VolatilityWindows:
         return volatility_windows(
@@ -250,7 +285,8 @@ class TimeSeriesAdapter(Adapter):
                     record,
                     "lead_count",
                     f"has {signal.shape[0]} lead(s), the recipe has adapter.leads={self.options.leads}; set "
-                    "adapter.leads to match, or train on records with the same leads",
+                    "adapter.leads to match, adapter.split_leads=true to train on each lead of a WFDB record "
+                    "alone, or train on records with the same leads",
                 ),
                 self.options.on_error,
             )
@@ -265,7 +301,9 @@ class TimeSeriesAdapter(Adapter):
         return sliding_windows(signal, self.options.window_length, self.options.window_stride, record=record)
 
     def collate(self, examples: list[dict[str, Any]]) -> torch.Tensor:
-        return torch.from_numpy(np.stack([example["signal"] for example in examples]).astype(np.float32))
+        """A ``(batch, leads, time)`` batch; with ``source_group_size``, the examples' groups one after another."""
+        join = np.stack if self.options.source_group_size is None else np.concatenate
+        return torch.from_numpy(join([example["signal"] for example in examples]).astype(np.float32))
 
     def make_views(self, batch: torch.Tensor) -> tuple[Any, Any]:
         """Two views of a ``(batch, leads, time)`` batch, on its device, with no per-sample loop.

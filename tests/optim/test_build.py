@@ -25,6 +25,32 @@ def test_weights_are_decayed_and_biases_and_norms_are_not():
     assert isinstance(optimizer, torch.optim.AdamW)
 
 
+def test_adamw_is_fused_by_default_and_steps_as_the_per_parameter_loop():
+    torch.manual_seed(0)
+    model, reference = torch.nn.Linear(16, 8), torch.nn.Linear(16, 8)
+    reference.load_state_dict(model.state_dict())
+    fused = build_optimizer(model, AdamWOptions(lr=1e-2, weight_decay=0.1))
+    assert fused.param_groups[0]["fused"]
+    loop = torch.optim.AdamW(
+        [
+            {"params": [reference.weight], "weight_decay": 0.1},
+            {"params": [reference.bias], "weight_decay": 0.0},
+        ],
+        lr=1e-2,
+        foreach=False,
+    )
+    for _ in range(3):
+        x = torch.randn(4, 16)
+        for module, optimizer in ((model, fused), (reference, loop)):
+            optimizer.zero_grad()
+            module(x).square().sum().backward()
+            optimizer.step()
+    torch.testing.assert_close(model.weight, reference.weight)
+    torch.testing.assert_close(model.bias, reference.bias)
+    unfused = build_optimizer(model, AdamWOptions(lr=1e-2, fused=False))
+    assert not unfused.param_groups[0]["fused"]
+
+
 def test_frozen_parameters_are_left_out_and_decay_can_include_everything():
     model = _model()
     (group,) = build_optimizer(

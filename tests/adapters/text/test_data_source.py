@@ -84,32 +84,88 @@ def test_saved_dataset_and_a_folder_of_data_files(tmp_path):
     assert read_text_data(source)[0]["text"][:] == ["one text", "another text"]
 
 
+SKIP_FIX = "fix the (row|line), or set on_error: skip"
+
+
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
         ([["q", "a"], ["fine", "also fine"], ["", "x"]], r"pairs.csv, line 3: column 'q' is empty"),
         ([["q", "a"], ["fine", "  "]], r"pairs.csv, line 2: column 'a' is empty"),
-        ([["q", "a"], ["one field only"]], r"pairs.csv, line 2: 1 fields, expected 2"),
+        (
+            [["q", "a", "s"], ["one field only"]],
+            r"pairs.csv, line 2: 1 field\(s\), expected 3 like the header: no value for column 'a', 's'",
+        ),
+        (
+            [["q", "a"], ["a, b", "c"]],
+            r"pairs.csv, line 2: 3 field\(s\), expected 2 like the header: a text holds an unquoted comma",
+        ),
     ],
 )
-def test_bad_csv_rows_name_line_and_column(tmp_path, rows, message):
-    path = write_csv(tmp_path / "pairs.csv", rows)
-    with pytest.raises(RowError, match=message):
-        read_text_data(TextDataSource(path=str(path), columns=ColumnMapping(anchor="q", positive="a")))
+def test_bad_csv_rows_name_line_column_and_fix(tmp_path, rows, message):
+    path = tmp_path / "pairs.csv"
+    path.write_text("\n".join(",".join(row) for row in rows) + "\n")  # unquoted, as by hand
+    columns = ColumnMapping(anchor="q", positive="a", score="s" if "s" in rows[0] else None)
+    with pytest.raises(RowError, match=f"{message}.*{SKIP_FIX}"):
+        read_text_data(TextDataSource(path=str(path), columns=columns))
+
+
+def test_bad_tsv_line_names_the_columns_without_a_value(tmp_path):
+    path = tmp_path / "pairs.tsv"
+    path.write_text("#1\t#2\tQuality\nfirst\tsecond\t1\nonly one side\n")
+    columns = ColumnMapping(anchor="#1", positive="#2", score="Quality")
+    with pytest.raises(
+        RowError, match=rf"pairs.tsv, line 3: 1 field\(s\), expected 3 .* column '#2', 'Quality'.*{SKIP_FIX}"
+    ):
+        read_text_data(TextDataSource(path=str(path), columns=columns))
 
 
 def test_non_text_values_and_scores_are_named(tmp_path):
     path = write_jsonl(tmp_path / "pairs.jsonl", [{"q": "ok", "a": "ok"}, {"q": 3.5, "a": "x"}])
-    with pytest.raises(RowError, match=r"pairs.jsonl, line 2: column 'q': expected text, got 3.5 \(float\)"):
+    with pytest.raises(
+        RowError,
+        match=r"pairs.jsonl, line 2: column 'q': expected text, got 3.5 \(float\); fix the row, map another "
+        "column, or set on_error: skip",
+    ):
         read_text_data(TextDataSource(path=str(path), columns=ColumnMapping(anchor="q", positive="a")))
     path = write_csv(tmp_path / "s.csv", [["q", "a", "s"], ["x", "y", "high"]])
-    with pytest.raises(RowError, match=r"s.csv, line 2: column 's': expected a finite number .* got 'high'"):
+    with pytest.raises(
+        RowError, match=r"s.csv, line 2: column 's': expected a finite number .* got 'high'.*on_error: skip"
+    ):
         read_text_data(
             TextDataSource(path=str(path), columns=ColumnMapping(anchor="q", positive="a", score="s"))
         )
     path = write_jsonl(tmp_path / "n.jsonl", [{"q": "x", "a": None}])
-    with pytest.raises(RowError, match="column 'a': expected text, got a missing value"):
+    with pytest.raises(RowError, match=r"n.jsonl, line 1: column 'a': expected text, got a missing value"):
         read_text_data(TextDataSource(path=str(path), columns=ColumnMapping(anchor="q", positive="a")))
+
+
+def test_non_text_values_of_a_saved_dataset_name_the_row(tmp_path):
+    dataset = datasets.Dataset.from_dict({"q": ["fine", "also fine"], "a": [["a", "list"], ["another"]]})
+    dataset.save_to_disk(tmp_path / "saved")
+    source = TextDataSource(path=str(tmp_path / "saved"), columns=ColumnMapping(anchor="q", positive="a"))
+    with pytest.raises(
+        RowError, match=r"saved \(train\), row 0: column 'a': expected text, got \['a', 'list'\] \(list\)"
+    ):
+        read_text_data(source)
+    source.on_error = "skip"
+    with pytest.raises(TextDataError, match=r"2 rows read, 0 kept, 2 skipped \(not_text: 2\).*no row left"):
+        read_text_data(source)
+
+
+def test_a_jsonl_row_without_one_side_of_its_pair(tmp_path):
+    path = write_jsonl(
+        tmp_path / "pairs.jsonl", [{"q": "x", "a": "y"}, {"q": "only the anchor"}, {"q": "z", "a": "w"}]
+    )
+    columns = ColumnMapping(anchor="q", positive="a")
+    with pytest.raises(
+        RowError,
+        match=r"pairs.jsonl, line 2: column 'a' is missing \(the row's keys: 'q'\); add it.*on_error: skip",
+    ):
+        read_text_data(TextDataSource(path=str(path), columns=columns))
+    dataset, report = read_text_data(TextDataSource(path=str(path), columns=columns, on_error="skip"))
+    assert dataset["anchor"][:] == ["x", "z"]
+    assert dict(report.skipped) == {"missing_column": 1}
 
 
 def test_missing_column_lists_the_columns(tmp_path):

@@ -83,3 +83,21 @@ def test_truncation_lengths_and_max_length(encoder):
 def test_pooling_for_a_sentence_transformer_folder_is_refused(tiny_model_dir):
     with pytest.raises(ValueError, match="with its own pooling"):
         load_sentence_encoder(str(tiny_model_dir), pooling="cls")
+
+
+@pytest.mark.parametrize("pooling", [None, "cls"])
+def test_parameters_that_never_reach_the_embedding_are_frozen(tiny_model_dir, tiny_bert_dir, pooling):
+    torch.manual_seed(0)
+    state = torch.get_rng_state()
+    folder = tiny_bert_dir if pooling else tiny_model_dir
+    encoder = load_sentence_encoder(str(folder), pooling=pooling)
+    assert torch.equal(torch.get_rng_state(), state)  # the probe pass draws no random numbers
+    assert encoder.training and all(p.grad is None for p in encoder.parameters())
+    frozen = [name for name, p in encoder.named_parameters() if not p.requires_grad]
+    assert [name.rsplit(".", 3)[-3:] for name in frozen] == [
+        ["pooler", "dense", "weight"],
+        ["pooler", "dense", "bias"],
+    ]
+    # every other parameter gets a gradient from a loss on the embeddings (BERT's pooler never does)
+    encoder(encoder.tokenize(SENTENCES)).square().sum().backward()
+    assert all((p.grad is not None) == p.requires_grad for p in encoder.parameters())

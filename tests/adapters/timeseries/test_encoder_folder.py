@@ -4,11 +4,7 @@ Python where mmcl cannot be imported via the copied modeling file (``trust_remot
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import sysconfig
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +22,7 @@ from mmcl.adapters.timeseries import (
     TS2VecModel,
 )
 from mmcl.hub import save_encoder
+from tests.fixtures.without_mmcl import outputs_without_mmcl
 
 
 def trained_tiny_models() -> dict[str, torch.nn.Module]:
@@ -106,69 +103,14 @@ def test_config_from_another_file_is_refused(tmp_path: Path) -> None:
         save_encoder(LocalTS2Vec(TS2VecConfig(depth=1)), tmp_path / "encoder")
 
 
-LOAD_WITHOUT_MMCL = textwrap.dedent(
-    """
-    import sys
-    from pathlib import Path
-
-    import numpy as np
-    import torch
-
-    try:
-        import mmcl  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        sys.exit("mmcl is importable in the clean interpreter: " + mmcl.__file__)
-
-    from transformers import AutoModel
-
-    root = Path(sys.argv[1])
-    x = torch.from_numpy(np.load(root / "input.npy"))
-    for name in sys.argv[2:]:
-        model = AutoModel.from_pretrained(root / name, trust_remote_code=True).eval()
-        assert "transformers_modules" in type(model).__module__, type(model).__module__
-        with torch.no_grad():
-            out = model(x)
-        np.save(root / f"{name}.pooled.npy", out.pooler_output.numpy())
-        np.save(root / f"{name}.hidden.npy", out.last_hidden_state.numpy())
-    print("loaded", len(sys.argv) - 2)
-    """
-)
-
-
 def test_loads_with_trust_remote_code_where_mmcl_is_not_installed(tmp_path: Path) -> None:
     x = torch.randn(3, 2, 60)
-    np.save(tmp_path / "input.npy", x.numpy())
     models = trained_tiny_models()
     for name, model in models.items():
         save_encoder(model, tmp_path / name)
-    script = tmp_path / "load.py"
-    script.write_text(LOAD_WITHOUT_MMCL)
-    # -S skips site.py, so the editable install's .pth finder for mmcl is never installed; PYTHONPATH
-    # then holds only site-packages, and the working directory is not the repository.
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin"),
-        "PYTHONPATH": sysconfig.get_paths()["purelib"],
-        "HF_HOME": str(tmp_path / "hf_home"),
-        "HF_HUB_OFFLINE": "1",
-    }
-    result = subprocess.run(
-        [sys.executable, "-S", str(script), str(tmp_path), *models],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "loaded 3" in result.stdout
+    outputs = outputs_without_mmcl(tmp_path, list(models), x)
     for name, model in models.items():
         with torch.no_grad():
             out = model(x)
-        np.testing.assert_allclose(
-            np.load(tmp_path / f"{name}.pooled.npy"), out.pooler_output.numpy(), atol=1e-5
-        )
-        np.testing.assert_allclose(
-            np.load(tmp_path / f"{name}.hidden.npy"), out.last_hidden_state.numpy(), atol=1e-5
-        )
+        np.testing.assert_allclose(outputs[name]["pooled"], out.pooler_output.numpy(), atol=1e-5)
+        np.testing.assert_allclose(outputs[name]["hidden"], out.last_hidden_state.numpy(), atol=1e-5)
