@@ -14,8 +14,8 @@ processor, which ``AutoImageProcessor`` / ``AutoModel.from_pretrained`` load wit
 convolution, so 32x32 images keep 32x32 feature maps. ``cifar_stem: true`` builds that ResNet
 (`CifarResNetModel`: `transformers`' ResNet with the CIFAR stem, saved with its modeling file, so the folder
 loads with ``AutoModel.from_pretrained(folder, trust_remote_code=True)`` where mmcl is not installed). Its
-stages then work on 16x as many pixels as behind the ImageNet stem (8x8 maps), so the CPU recipes leave it off
-(cheaper, less accurate) and the GPU recipes, like lightly's CIFAR-10 benchmark, use it.
+stages then work on 16x as many pixels as behind the ImageNet stem (8x8 maps): slower, and much more accurate
+(CPU recipe ``image-simclr``: linear probe 43.3 % with it, 36.5 % without). Every bundled recipe uses it.
 
 Example:
     >>> from mmcl.recipe import load_recipe
