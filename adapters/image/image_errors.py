@@ -15,30 +15,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
 
-OnError = Literal["raise", "skip"]
+from mmcl.skipped_inputs import InputError, OnError, SkipCounting
 
-_KEPT_MESSAGES = 10
+__all__ = ["ImageError", "ImageReadReport", "OnError"]
 
 
-class ImageError(ValueError):
-    """One bad image file, with a short machine-readable ``reason`` (``"corrupt"``, ``"mode"``, ``"size"``).
-
-    Args:
-        file: the file (or archive member, or row) that was being read.
-        reason: the key the file is counted under when skipped.
-        message: what is wrong and what to do about it.
-    """
-
-    def __init__(self, file: str, reason: str, message: str) -> None:
-        super().__init__(f"{file}: {message}")
-        self.file = file
-        self.reason = reason
+class ImageError(InputError):
+    """One bad image file: ``ImageError(file, reason, message)``, ``reason`` one of ``"corrupt"``, ``"mode"``,
+    ``"size"``, ... (the key the file is counted under when skipped)."""
 
 
 @dataclass
-class ImageReadReport:
+class ImageReadReport(SkipCounting):
     """Counts of the images read and of the files skipped, by reason.
 
     Attributes:
@@ -51,17 +40,8 @@ class ImageReadReport:
     skipped: Counter[str] = field(default_factory=Counter)
     messages: list[str] = field(default_factory=list)
 
-    def handle(self, error: ImageError, on_error: OnError) -> None:
-        """Raise ``error`` when ``on_error == "raise"``, else count it as skipped."""
-        if on_error == "raise":
-            raise error
-        self.skipped[error.reason] += 1
-        if len(self.messages) < _KEPT_MESSAGES:
-            self.messages.append(str(error))
-
     def summary(self) -> str:
         """One line for the log: how many files were skipped, why, and the first message."""
         if not self.skipped:
             return "skipped no image"
-        reasons = ", ".join(f"{reason}: {count}" for reason, count in sorted(self.skipped.items()))
-        return f"skipped {sum(self.skipped.values())} image(s): {reasons} (first: {self.messages[0]})"
+        return f"skipped {sum(self.skipped.values())} image(s): {self.skipped_reasons()} (first: {self.messages[0]})"

@@ -40,6 +40,7 @@ from mmcl.adapters.text.column_mapping import ColumnMapping
 from mmcl.adapters.text.raw_rows import dataset_rows, delimited_rows, jsonl_rows
 from mmcl.adapters.text.row_checks import check_row
 from mmcl.adapters.text.row_errors import DataReport, OnError, RowError, TextDataError
+from mmcl.skipped_inputs import check_on_error
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +83,7 @@ class TextDataSource:
             raise ValueError("min_score filters pairs by their score; map the score column (columns.score)")
         if self.max_rows is not None and self.max_rows < 1:
             raise ValueError(f"max_rows must be >= 1 (or null for all rows), got {self.max_rows}")
-        if self.on_error not in ("raise", "skip"):
-            raise ValueError(f"on_error must be 'raise' or 'skip', got {self.on_error!r}")
+        check_on_error(self.on_error)
         resolved = self.resolved_format()
         if resolved == "hub" and not Path(self.path).expanduser().exists():
             try:

@@ -13,39 +13,28 @@ Example:
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
 
-logger = logging.getLogger(__name__)
+from mmcl.skipped_inputs import InputError, OnError, SkipCounting
 
-OnError = Literal["raise", "skip"]
-
-_KEPT_MESSAGES = 10
+__all__ = ["DataReport", "OnError", "RowError", "TextDataError"]
 
 
 class TextDataError(ValueError):
     """Text data that cannot be used at all (a missing file or column, a mapping that does not fit)."""
 
 
-class RowError(TextDataError):
-    """One bad row, with a short machine-readable ``reason`` it is counted under when skipped.
+class RowError(InputError, TextDataError):
+    """One bad row: ``RowError(where, reason, message)``.
 
-    Args:
-        where: the file and line (``"train.csv, line 17"``) or the dataset row (``"train split, row 16"``).
-        reason: ``"empty_text"``, ``"not_text"``, ``"not_a_number"``, ``"field_count"``, ...
-        message: what is wrong and what to do about it.
+    ``where`` is the file and line (``"train.csv, line 17"``) or the dataset row (``"train split, row 16"``);
+    ``reason`` the key it is counted under when skipped (``"empty_text"``, ``"not_text"``, ``"field_count"``, ...).
     """
-
-    def __init__(self, where: str, reason: str, message: str) -> None:
-        super().__init__(f"{where}: {message}")
-        self.where = where
-        self.reason = reason
 
 
 @dataclass
-class DataReport:
+class DataReport(SkipCounting):
     """Counts of one read: rows read and kept, rows skipped by reason, rows filtered out on purpose.
 
     Attributes:
@@ -64,21 +53,11 @@ class DataReport:
     filtered: int = 0
     messages: list[str] = field(default_factory=list)
 
-    def handle(self, error: RowError, on_error: OnError) -> None:
-        """Raise ``error`` when ``on_error == "raise"``, else count it (and log the first few)."""
-        if on_error == "raise":
-            raise error
-        self.skipped[error.reason] += 1
-        if len(self.messages) < _KEPT_MESSAGES:
-            self.messages.append(str(error))
-            logger.warning("skipped %s", error)
-
     def summary(self) -> str:
         """One line: ``"stsb.csv: 5749 rows read, 5700 kept, 40 filtered (min_score), 9 skipped (empty_text: 9)"``."""
         text = f"{self.source}: {self.rows_read} rows read, {self.rows_kept} kept"
         if self.filtered:
             text += f", {self.filtered} filtered (min_score)"
         if self.skipped:
-            reasons = ", ".join(f"{reason}: {count}" for reason, count in sorted(self.skipped.items()))
-            text += f", {sum(self.skipped.values())} skipped ({reasons})"
+            text += f", {sum(self.skipped.values())} skipped ({self.skipped_reasons()})"
         return text

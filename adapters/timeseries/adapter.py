@@ -225,22 +225,13 @@ class TimeSeriesAdapter(Adapter):
         sources = [
             (str(path), ucr_dataset([path], on_error=options.on_error, report=report)) for path in ucr_files
         ]
-        if options.wfdb_records:
-            records = wfdb_dataset(
-                options.wfdb_records,
-                target_rate=options.target_rate,
-                on_error=options.on_error,
-                report=report,
-            )
-            sources.append(("wfdb_records", records))
-        if options.beat_records:
-            beats = beat_dataset(
-                options.beat_records,
-                target_rate=options.target_rate,
-                on_error=options.on_error,
-                report=report,
-            )
-            sources.append(("beat_records", beats))
+        record_readers = (("wfdb_records", wfdb_dataset), ("beat_records", beat_dataset))
+        for source, reader in record_readers:
+            if paths := getattr(options, source):
+                records = reader(
+                    paths, target_rate=options.target_rate, on_error=options.on_error, report=report
+                )
+                sources.append((source, records))
         for source, dataset in sources:
             for example in dataset.with_format("numpy"):
                 signal = np.asarray(example["signal"], dtype=np.float32)

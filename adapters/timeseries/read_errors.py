@@ -13,41 +13,24 @@ Example:
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
 
-logger = logging.getLogger(__name__)
+from mmcl.skipped_inputs import KEPT_MESSAGES, InputError, OnError, SkipCounting, check_on_error
 
-OnError = Literal["raise", "skip"]
-
-_KEPT_MESSAGES = 20
+__all__ = ["OnError", "ReadReport", "RecordError", "check_on_error"]
 
 
-def check_on_error(on_error: str) -> None:
-    """Fail unless ``on_error`` is ``"raise"`` or ``"skip"``."""
-    if on_error not in ("raise", "skip"):
-        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+class RecordError(InputError):
+    """Bad input in one record (file, row or window): ``RecordError(record, reason, message)``.
 
-
-class RecordError(ValueError):
-    """Bad input in one record (file, row or window), with a short machine-readable ``reason``.
-
-    Args:
-        record: What was being read, e.g. ``"data/100"`` or ``"ECG200_TRAIN.tsv:17"``.
-        reason: Key the skip is counted under (``"nan"``, ``"flat_lead"``, ``"missing_file"``, ...).
-        message: What is wrong and what to do about it.
+    ``record`` is what was being read, e.g. ``"data/100"`` or ``"ECG200_TRAIN.tsv:17"``; ``reason`` the key the
+    skip is counted under (``"nan"``, ``"flat_lead"``, ``"missing_file"``, ...).
     """
-
-    def __init__(self, record: str, reason: str, message: str) -> None:
-        super().__init__(f"{record}: {message}")
-        self.record = record
-        self.reason = reason
 
 
 @dataclass
-class ReadReport:
+class ReadReport(SkipCounting):
     """Counts of the examples a reader produced and of what it skipped, by reason.
 
     Attributes:
@@ -60,24 +43,11 @@ class ReadReport:
     skipped: Counter[str] = field(default_factory=Counter)
     messages: list[str] = field(default_factory=list)
 
-    def handle(self, error: RecordError, on_error: OnError) -> None:
-        """Raise ``error`` when ``on_error == "raise"``, else count it as skipped."""
-        if on_error == "raise":
-            raise error
-        self.skip(error)
-
-    def skip(self, error: RecordError) -> None:
-        """Count ``error`` as a skipped item (and log the first few)."""
-        self.skipped[error.reason] += 1
-        if len(self.messages) < _KEPT_MESSAGES:
-            self.messages.append(str(error))
-            logger.warning("skipped %s", error)
-
     def merge(self, other: ReadReport) -> None:
         """Add the counts of ``other`` to this report."""
         self.examples += other.examples
         self.skipped.update(other.skipped)
-        self.messages.extend(other.messages[: max(0, _KEPT_MESSAGES - len(self.messages))])
+        self.messages.extend(other.messages[: max(0, KEPT_MESSAGES - len(self.messages))])
 
     def to_dict(self) -> dict:
         return {"examples": self.examples, "skipped": dict(self.skipped), "messages": list(self.messages)}
@@ -87,7 +57,7 @@ class ReadReport:
         return cls(data["examples"], Counter(data["skipped"]), list(data["messages"]))
 
     def __str__(self) -> str:
-        reasons = ", ".join(f"{reason}: {count}" for reason, count in sorted(self.skipped.items()))
+        reasons = self.skipped_reasons()
         return f"{self.examples} examples, {sum(self.skipped.values())} skipped" + (
             f" ({reasons})" if reasons else ""
         )
