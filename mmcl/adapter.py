@@ -6,6 +6,9 @@ An adapter turns a recipe's ``adapter:`` section into everything the modality-ag
 - ``load_dataset(split)``: the data as a ``datasets.Dataset`` or ``datasets.IterableDataset``;
 - ``collate(examples)``: a batch (a tensor or a dict of tensors) on the CPU, deterministic — it runs in
   DataLoader workers, so it must not draw random numbers;
+- ``batch_sampler(dataset, batch_size=, seed=)`` (optional): which examples train together — each epoch's
+  global batches of indices (e.g. no text twice in a batch, similar lengths together); by default a seeded
+  shuffle;
 - ``make_views(batch)``: two augmented views of a batch that is already on the training device, batched —
   augmentations run there, not per sample in the workers;
 - ``embed(encoder, batch)`` and ``evaluate(encoder, device, plots_dir)``: embeddings for evaluation and the
@@ -59,6 +62,7 @@ from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import torch
 from torch import nn
+from torch.utils.data import Sampler
 
 from mmcl.evaluation.report import EvaluationReport
 
@@ -127,6 +131,16 @@ class Adapter(ABC):
         raise NotImplementedError(
             f"the {type(self).__name__} adapter cannot load the encoders it saves; implement load_encoder"
         )
+
+    def batch_sampler(self, dataset: Any, *, batch_size: int, seed: int) -> Sampler[list[int]] | None:
+        """The training batches of a map-style ``dataset``, or None (the default) for a seeded shuffle.
+
+        A sampler with ``set_epoch(epoch)`` whose iteration yields that epoch's full batches of ``batch_size``
+        example indices — global batches, the same on every process (``batch_size`` is the per-process batch
+        times the number of processes; each process trains on its slice), depending only on ``seed`` and the
+        epoch so a resumed run sees the same batches.
+        """
+        return None
 
     def embed(self, encoder: nn.Module, batch: Batch) -> torch.Tensor:
         """Embeddings of an un-augmented batch for evaluation; ``encoder(batch)`` unless overridden."""

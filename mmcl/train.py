@@ -111,6 +111,11 @@ def train(recipe: Recipe, *, resume: bool = False) -> Path:
             world_size=accelerator.num_processes,
             num_workers=recipe.train.num_workers,
             shuffle_buffer_size=recipe.train.shuffle_buffer_size,
+            batch_sampler=adapter.batch_sampler(
+                dataset,
+                batch_size=recipe.train.batch_size * accelerator.num_processes,
+                seed=recipe.train.seed,
+            ),
         )
     except ValueError as error:
         raise RecipeError(recipe.source, [f"train.batch_size: {error}"]) from None

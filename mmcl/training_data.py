@@ -4,6 +4,9 @@
   (the same permutation on every process, as ``DistributedSampler`` does); each process takes every
   ``world_size``-th example, and the permutation is cut so every process gets the same number of full
   batches — so no process waits on a collective the others never reach.
+- An adapter may choose the batches itself (``Adapter.batch_sampler``: e.g. no text twice in a batch, similar
+  lengths together): a sampler that yields each epoch's global batches of ``batch_size * world_size`` example
+  indices, the same on every process (it has ``set_epoch``); each process takes its slice of every batch.
 - A streaming ``datasets.IterableDataset`` is shuffled through a buffer (``seed``, ``set_epoch``) and sharded
   with ``datasets.distributed.split_dataset_by_node``. Streams have no length: train them by ``max_steps``;
   a process whose shard ends starts its next epoch.
@@ -56,6 +59,8 @@ class TrainingBatches:
         world_size: number of processes.
         num_workers: DataLoader worker processes.
         shuffle_buffer_size: shuffle buffer for a stream (0: keep the stream's order).
+        batch_sampler: the adapter's global batches of a map-style dataset (see the module docstring); None
+            cuts the seeded permutation into batches.
 
     Raises:
         ValueError: when a map-style dataset is too small to give every process one full batch.
@@ -72,6 +77,7 @@ class TrainingBatches:
         world_size: int = 1,
         num_workers: int = 0,
         shuffle_buffer_size: int = 0,
+        batch_sampler: Sampler[list[int]] | None = None,
     ) -> None:
         self.batch_size, self.collate, self.seed = batch_size, collate, seed
         self.rank, self.world_size, self.num_workers = rank, world_size, num_workers
@@ -86,6 +92,13 @@ class TrainingBatches:
                 f"(train.batch_size={batch_size} x {world_size} processes); lower train.batch_size or add data"
             )
         self.dataset = dataset
+        self.batch_sampler = None if self.is_stream else batch_sampler
+        if self.batch_sampler is not None and len(self.batch_sampler) == 0:
+            raise ValueError(
+                f"the adapter's batch sampler makes no full batch of {batch_size} x {world_size} process(es) "
+                f"from the {len(dataset)} training examples (e.g. too many repeated texts); lower "
+                "train.batch_size or add data"
+            )
         self.position = DataPosition()
         self._epoch_order = _EpochOrder()
         self._map_loader: DataLoader | None = None
@@ -95,6 +108,8 @@ class TrainingBatches:
         """Batches this process gets per epoch (the same on every process); None for a stream."""
         if self.is_stream:
             return None
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
         return len(self.dataset) // (self.batch_size * self.world_size)
 
     def seek(self, position: DataPosition) -> None:
@@ -121,14 +136,28 @@ class TrainingBatches:
             self.dataset.set_epoch(epoch)
             loader = self._loader(self.dataset, sampler=None, seed=self.seed + epoch)
             return itertools.islice(loader, skip, None)
-        order = torch.randperm(len(self.dataset), generator=torch.Generator().manual_seed(self.seed + epoch))
-        usable = self.batches_per_epoch * self.batch_size * self.world_size
-        self._epoch_order.indices = order[:usable][self.rank :: self.world_size].tolist()[
-            skip * self.batch_size :
-        ]
+        if self.batch_sampler is not None:
+            self.batch_sampler.set_epoch(epoch)
+            start, end = self.rank * self.batch_size, (self.rank + 1) * self.batch_size
+            indices = [index for batch in self.batch_sampler for index in self._slice(batch, start, end)]
+        else:
+            order = torch.randperm(
+                len(self.dataset), generator=torch.Generator().manual_seed(self.seed + epoch)
+            )
+            usable = self.batches_per_epoch * self.batch_size * self.world_size
+            indices = order[:usable][self.rank :: self.world_size].tolist()
+        self._epoch_order.indices = indices[skip * self.batch_size :]
         if self._map_loader is None:  # one loader for all epochs: its workers persist
             self._map_loader = self._loader(self.dataset, sampler=self._epoch_order, seed=self.seed)
         return iter(self._map_loader)
+
+    def _slice(self, batch: list[int], start: int, end: int) -> list[int]:
+        if len(batch) != self.batch_size * self.world_size:
+            raise ValueError(
+                f"the adapter's batch sampler gave a batch of {len(batch)} examples; the engine needs "
+                f"train.batch_size x processes = {self.batch_size * self.world_size}"
+            )
+        return batch[start:end]
 
     def _loader(self, dataset: Any, sampler: _EpochOrder | None, seed: int) -> DataLoader:
         return DataLoader(

@@ -77,3 +77,64 @@ def test_persistent_workers_follow_each_epochs_order():
     data = datasets.Dataset.from_dict({"i": list(range(50))})
     with_workers = TrainingBatches(data, batch_size=4, collate=_collate, seed=0, num_workers=2)
     assert _take(with_workers, 30) == _take(_batches(), 30)  # 30 batches: 2.5 epochs of 12
+
+
+class _GlobalBatches(torch.utils.data.Sampler):
+    """An adapter's batch sampler: per epoch, global batches of consecutive indices in a seeded block order."""
+
+    def __init__(self, size, global_batch, seed=0):
+        self.size, self.global_batch, self.seed, self.epoch = size, global_batch, seed, 0
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
+
+    def __iter__(self):
+        blocks = torch.randperm(len(self), generator=torch.Generator().manual_seed(self.seed + self.epoch))
+        return iter(
+            [list(range(b * self.global_batch, (b + 1) * self.global_batch)) for b in blocks.tolist()]
+        )
+
+    def __len__(self):
+        return self.size // self.global_batch
+
+
+def _sampled_batches(rank=0, world_size=1, batch_size=4, num_workers=0, global_batch=None):
+    data = datasets.Dataset.from_dict({"i": list(range(50))})
+    sampler = _GlobalBatches(50, global_batch or batch_size * world_size)
+    return TrainingBatches(
+        data, batch_size=batch_size, collate=_collate, seed=0, rank=rank, world_size=world_size,
+        num_workers=num_workers, batch_sampler=sampler,
+    )  # fmt: skip
+
+
+def test_an_adapters_batch_sampler_gives_each_process_its_slice_of_every_global_batch():
+    ranks = [_sampled_batches(rank=r, world_size=2) for r in range(2)]
+    assert ranks[0].batches_per_epoch == 50 // 8
+    first, second = (_take(batches, 12) for batches in ranks)  # two epochs
+    expected = []
+    for epoch in range(2):
+        sampler = _GlobalBatches(50, 8)
+        sampler.set_epoch(epoch)
+        expected += list(sampler)
+    assert [a + b for a, b in zip(first, second, strict=True)] == expected
+
+
+@pytest.mark.parametrize("stop_after", [2, 6, 7])
+def test_an_adapters_batches_continue_from_a_saved_position(stop_after):
+    uninterrupted = _take(_sampled_batches(rank=1, world_size=2), 15)
+    first = _sampled_batches(rank=1, world_size=2)
+    before = _take(first, stop_after)
+    restarted = _sampled_batches(rank=1, world_size=2)
+    restarted.seek(first.position)
+    assert before + _take(restarted, 15 - stop_after) == uninterrupted
+
+
+def test_an_adapters_batches_with_persistent_workers():
+    assert _take(_sampled_batches(num_workers=2), 30) == _take(_sampled_batches(), 30)
+
+
+def test_an_adapters_batch_of_the_wrong_size_is_refused():
+    with pytest.raises(ValueError, match=r"batch sampler gave a batch of 4 examples.*needs .* = 8"):
+        _take(_sampled_batches(world_size=2, global_batch=4), 1)
+    with pytest.raises(ValueError, match="makes no full batch of 4 x 1"):
+        _sampled_batches(global_batch=64)

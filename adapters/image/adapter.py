@@ -162,15 +162,18 @@ class ImageAdapter(Adapter):
         return datasets.Dataset.from_dict({"index": np.arange(len(images))})
 
     def images(self, split: str) -> DecodedImages | datasets.IterableDataset:
-        """The images of ``split`` (``train`` or ``test``), read on first use: decoded, or a stream past the
-        cache budget. Skipped bad files are counted and printed."""
+        """The images of ``split``, read on first use: decoded, or a stream past the cache budget. Skipped bad
+        files are counted and printed. ``train`` / ``test``: the pretraining and test images; ``probe``: the
+        labelled training images the evaluation fits on (``data.probe_subset``; the ``train`` images without)."""
+        data = self.options.data
+        if split == "probe" and data.probe_subset is None:
+            return self.images("train")
         if split not in self._splits:
-            data = self.options.data
-            path = {"train": data.train, "test": data.test}.get(split)
+            path = {"train": data.train, "test": data.test, "probe": data.train}.get(split)
             if path is None:
                 raise ValueError(f"the image adapter has no {split!r} split; set adapter.data.{split}")
             report = ImageReadReport()
-            subset = data.train_subset if split == "train" else data.test_subset
+            subset = {"train": data.train_subset, "test": data.test_subset, "probe": data.probe_subset}[split]
             self._splits[split] = read_images(path, data, subset=subset, report=report)
             if report.skipped:
                 print(f"image adapter, {split} split ({path}): {report.summary()}")
@@ -195,7 +198,8 @@ class ImageAdapter(Adapter):
     def evaluate(
         self, encoder: nn.Module, device: torch.device, plots_dir: Path | None = None
     ) -> EvaluationReport | dict[str, float]:
-        """kNN and linear probe on ``data.test``, beside the random-init encoder and the raw pixels."""
+        """kNN and linear probe on ``data.test`` (fit on the ``probe`` images), beside the random-init encoder and
+        the raw pixels."""
         if self.options.evaluation == "none" or self.options.data.test is None:
             return {}
         torch.manual_seed(self.options.random_init_seed)
@@ -210,7 +214,7 @@ class ImageAdapter(Adapter):
         return image_evaluation(
             encoder,
             random_init,
-            self.images("train"),
+            self.images("probe"),
             self.images("test"),
             device,
             k=self.options.knn_k,

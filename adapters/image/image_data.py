@@ -48,9 +48,13 @@ class ImageData:
         label_column: its label column (none or absent: unlabelled).
         resize_to: resize every image (shorter side, then centre crop) to this many pixels; none: all images
             must have the same size, and one that does not is an error naming it.
-        train_subset: use this many training images, drawn at random with ``subset_seed`` (none: all).
+        train_subset: pretrain on this many training images, drawn at random with ``subset_seed`` (none: all).
         test_subset: the same for the test split.
-        subset_seed: seeds both subsets.
+        probe_subset: the labelled training images the kNN and the linear probe fit on: this many of the
+            whole training split, drawn with ``subset_seed`` (so they hold the ``train_subset`` images when
+            it is smaller); none: the pretraining images. Pretraining on a subset is cheap, while the kNN
+            bank's size moves its accuracy by points (raw pixels, CIFAR-10: 33.7 % with 10k, 42.2 % with 50k).
+        subset_seed: seeds the subsets.
         on_error: ``raise`` at the first bad image (corrupt, 16-bit, odd size), or ``skip`` and count it.
         cache_budget_mb: decode a folder or archive into memory up to this size; stream it beyond.
     """
@@ -62,12 +66,13 @@ class ImageData:
     resize_to: int | None = None
     train_subset: int | None = None
     test_subset: int | None = None
+    probe_subset: int | None = None
     subset_seed: int = 0
     on_error: Literal["raise", "skip"] = "raise"
     cache_budget_mb: float = 4096.0
 
     def __post_init__(self) -> None:
-        for key in ("resize_to", "train_subset", "test_subset"):
+        for key in ("resize_to", "train_subset", "test_subset", "probe_subset"):
             value = getattr(self, key)
             if value is not None and value < 1:
                 raise ValueError(f"data.{key} must be >= 1 (or null), got {value}")

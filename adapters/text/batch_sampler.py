@@ -55,6 +55,7 @@ class TextBatchSampler(Sampler[list[int]]):
         self.seed = seed
         self.group_window = group_window
         self.epoch = 0
+        self._batches_of_epoch: tuple[int, list[list[int]]] | None = None
 
     def set_epoch(self, epoch: int) -> None:
         """Use the order of ``epoch``."""
@@ -67,7 +68,12 @@ class TextBatchSampler(Sampler[list[int]]):
         return len(self.batches(self.epoch))
 
     def batches(self, epoch: int) -> list[list[int]]:
-        """The full batches of ``epoch``."""
+        """The full batches of ``epoch`` (computed once per epoch)."""
+        if self._batches_of_epoch is None or self._batches_of_epoch[0] != epoch:
+            self._batches_of_epoch = (epoch, self._make_batches(epoch))
+        return self._batches_of_epoch[1]
+
+    def _make_batches(self, epoch: int) -> list[list[int]]:
         generator = torch.Generator().manual_seed(self.seed + epoch)
         order = torch.randperm(len(self.row_texts), generator=generator).tolist()
         if self.lengths is not None:

@@ -82,6 +82,9 @@ class TextOptions:
         deletion_probability: ``token-deletion``: chance that a token is deleted.
         crop_ratio: ``token-crop``: share of a text's tokens kept.
         document_max_length: ``document-spans``: tokens read per document (spans are taken from these).
+        group_by_length: train on batches of texts of similar length (less padding, faster, as
+            ``transformers``' ``group_by_length``); false: a plain shuffle. Either way no text appears twice in
+            a batch (it would be a false negative of itself).
         on_truncation: ``warn`` (log how many texts lose how many tokens) or ``error`` (stop before training).
         evaluation: the evaluation suite (`TextEvaluation` entries), run during and after training and on the
             base model for the model card.
@@ -97,6 +100,7 @@ class TextOptions:
     deletion_probability: float = 0.1
     crop_ratio: float = 0.8
     document_max_length: int = 512
+    group_by_length: bool = True
     on_truncation: Literal["warn", "error"] = "warn"
     evaluation: list[TextEvaluation] = field(default_factory=list)
     eval_batch_size: int = 64
@@ -243,9 +247,13 @@ class TextAdapter(Adapter):
     def _tokenize(self, texts: Sequence[str], *, max_length: int) -> dict[str, torch.Tensor]:
         return self._tokenizing_encoder().tokenize(texts, max_length=max_length)
 
-    def batch_sampler(self, dataset: datasets.Dataset, *, batch_size: int, seed: int) -> TextBatchSampler:
-        """Batches without a repeated text, grouped by length — for an engine that takes an adapter's batch
-        sampler. (Without one, repeated texts in a batch are masked in the text methods' losses instead.)"""
+    def batch_sampler(
+        self, dataset: datasets.Dataset | datasets.IterableDataset, *, batch_size: int, seed: int
+    ) -> TextBatchSampler | None:
+        """Batches without a repeated text, grouped by length unless ``group_by_length`` is false (a stream
+        keeps its shuffle buffer: repeated texts in its batches are masked in the text methods' losses)."""
+        if isinstance(dataset, datasets.IterableDataset):
+            return None
         columns = [c for c in ("text", "anchor", "positive") if c in dataset.column_names]
         rows = list(zip(*(text_ids(list(dataset[c])).tolist() for c in columns), strict=True))
         if "negatives" in dataset.column_names:
@@ -253,9 +261,11 @@ class TextAdapter(Adapter):
                 (*row, *text_ids(negatives).tolist())
                 for row, negatives in zip(rows, dataset["negatives"], strict=True)
             ]
-        encoder = self._tokenizing_encoder()
-        per_column = [encoder.token_lengths(list(dataset[c])) for c in columns]
-        lengths = [max(values) for values in zip(*per_column, strict=True)]
+        lengths = None
+        if self.options.group_by_length:
+            encoder = self._tokenizing_encoder()
+            per_column = [encoder.token_lengths(list(dataset[c])) for c in columns]
+            lengths = [max(values) for values in zip(*per_column, strict=True)]
         return TextBatchSampler(rows, batch_size, lengths=lengths, seed=seed)
 
     # -- views -----------------------------------------------------------------------------------------------

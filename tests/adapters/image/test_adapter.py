@@ -97,6 +97,20 @@ def test_evaluation_rows_are_knn_and_linear_beside_random_init_and_raw_pixels(tm
     assert report.metrics["raw_pixels/knn_top1"].model == report.metrics["knn_top1"].model
 
 
+def test_the_evaluation_fits_on_the_probe_subset_of_the_whole_training_split(image_folder: Path) -> None:
+    data = ImageData(train=str(image_folder), train_subset=4, probe_subset=9)
+    image_adapter = ImageAdapter(ImageAdapter.Options(data=data))
+    everything = _decoded(image_folder).pixels
+    pretraining, probe = image_adapter.images("train").pixels, image_adapter.images("probe").pixels
+    assert len(pretraining) == 4 and len(probe) == 9
+    rows = {tuple(image.flatten().tolist()): i for i, image in enumerate(everything)}
+    assert {rows[tuple(image.flatten().tolist())] for image in pretraining} <= {
+        rows[tuple(image.flatten().tolist())] for image in probe
+    }  # the bank holds the pretraining images
+    without = ImageAdapter(ImageAdapter.Options(data=ImageData(train=str(image_folder), train_subset=4)))
+    assert without.images("probe") is without.images("train")
+
+
 def _decoded(folder: Path) -> DecodedImages:
     return ImageAdapter(ImageAdapter.Options(data=ImageData(train=str(folder)))).images("train")
 

@@ -12,7 +12,9 @@ from sentence_transformers import SentenceTransformer
 
 from mmcl.adapter import get_adapter
 from mmcl.adapters.text import ColumnMapping, TextDataError, TextDataSource, TextOptions
+from mmcl.adapters.text.text_info_nce import TextInfoNCE
 from mmcl.adapters.text.text_views import NEGATIVE_TEXT_IDS, SCORES, TEXT_IDS
+from mmcl.methods import METHODS
 from mmcl.recipe import load_recipe
 from mmcl.train import train
 from tests.adapters.text.conftest import SENTENCES
@@ -90,7 +92,8 @@ def test_pairs_with_hard_negatives_train_and_publish(
             }
         ],
     }
-    folder = run(tmp_path, adapter, {"name": "text-infonce", "temperature": 0.1})
+    # batch 2: rows of 4 texts out of 16 sentences leave few batches without a repeated text
+    folder = run(tmp_path, adapter, {"name": "text-infonce", "temperature": 0.1}, batch_size=2)
     base = load_file(tiny_model_dir / "model.safetensors")
     trained = load_file(folder / "model.safetensors")
     assert any(not torch.equal(base[name], trained[name]) for name in base)  # it did train
@@ -198,6 +201,24 @@ def test_batch_sampler_of_the_training_data(tmp_path, tiny_model_dir):
     for batch in adapter.batch_sampler(dataset, batch_size=5, seed=0):
         anchors = [dataset[i]["anchor"] for i in batch]
         assert len(set(anchors)) == len(anchors)
+
+
+@pytest.mark.parametrize("group_by_length", [True, False])
+def test_the_engine_trains_on_the_adapters_batches(tmp_path, tiny_model_dir, monkeypatch, group_by_length):
+    rows = [{"q": SENTENCES[i % 5], "p": SENTENCES[5 + i]} for i in range(10)]  # anchors repeat every 5 rows
+    path = write_jsonl(tmp_path / "p.jsonl", rows)
+    seen_anchors = []
+
+    class Recording(TextInfoNCE):
+        def forward(self, view_a, view_b):
+            seen_anchors.append(view_a[TEXT_IDS].tolist())
+            return super().forward(view_a, view_b)
+
+    monkeypatch.setitem(METHODS, "text-infonce-recording", Recording)
+    adapter = {"model": str(tiny_model_dir), "group_by_length": group_by_length}
+    adapter["train"] = [{"path": str(path), "columns": {"anchor": "q", "positive": "p"}}]
+    run(tmp_path, adapter, {"name": "text-infonce-recording"}, steps=4, batch_size=5)
+    assert len(seen_anchors) == 4 and all(len(set(ids)) == 5 for ids in seen_anchors)
 
 
 @pytest.mark.parametrize("name", ["text-pairs", "text-moco", "text-simcse"])
