@@ -15,7 +15,9 @@ Run (from the repository root, with mmcl's environment; data in ``../shared/data
 What both libraries get — the same:
 
 - data: a class-balanced subset of ``--train-images`` CIFAR-10 training images (seeded), handed to both as
-  the same ``.npz`` file; the kNN bank is that subset, the queries the 10,000 test images;
+  the same ``.npz`` file; the kNN bank is a balanced subset of ``--bank-images`` training images (default
+  all 50,000, as the raw-pixel floor of the data's README; the training subset is within it), the queries
+  the 10,000 test images;
 - backbone: the image adapter's CPU configuration — a `transformers` ResNet (basic blocks, widths 32-256, one
   block per stage, 1.23 M parameters, 256 features) with ``cifar_stem`` (a 3x3 stride-1 stem without
   pooling, so the stages see 32 x 32 maps). mmcl's engine builds it (``set_seed(seed)``, then the adapter's
@@ -90,11 +92,18 @@ TEMPERATURE = 0.5
 PROJECTION_DIM = 128
 
 
-def write_data(folder: Path, train_images: int, seed: int) -> None:
-    """``train.npz`` (the balanced subset, which is also the kNN bank) and ``test.npz`` in ``folder``."""
+def write_data(folder: Path, train_images: int, bank_images: int, seed: int) -> None:
+    """``train.npz`` (the balanced training subset), ``bank.npz`` (the kNN bank: a balanced subset of
+    ``bank_images`` training images that holds the training subset) and ``test.npz`` in ``folder``."""
+    if bank_images < train_images:
+        raise ValueError(f"--bank-images ({bank_images}) must be at least --train-images ({train_images})")
     images, labels = load_split("train")
     chosen = balanced_subset(labels, train_images, seed)
     np.savez(folder / "train.npz", images=images[chosen], labels=labels[chosen])
+    rest = np.setdiff1d(np.arange(len(labels)), chosen)
+    more = rest[balanced_subset(labels[rest], bank_images - train_images, seed)]
+    bank = np.sort(np.concatenate([chosen, more]))
+    np.savez(folder / "bank.npz", images=images[bank], labels=labels[bank])
     test_images, test_labels = load_split("test")
     np.savez(folder / "test.npz", images=test_images, labels=test_labels)
 
@@ -162,9 +171,9 @@ def save_initial_backbone(arguments: argparse.Namespace, data: Path, folder: Pat
 
 
 def save_features(encoder: torch.nn.Module, data: Path, out: Path) -> None:
-    """``bank_features.npy`` and ``test_features.npy`` of the un-augmented train and test images."""
-    for name, split in (("bank", "train"), ("test", "test")):
-        pixels = load_array_images(data / f"{split}.npz").pixels
+    """``bank_features.npy`` and ``test_features.npy`` of the un-augmented bank and test images."""
+    for name in ("bank", "test"):
+        pixels = load_array_images(data / f"{name}.npz").pixels
         np.save(out / f"{name}_features.npy", embed_pixels(encoder, pixels, torch.device("cpu")).numpy())
 
 
@@ -181,7 +190,7 @@ def lightly_command(arguments: argparse.Namespace, run: Path, core: int) -> list
     """The command line of lightly's side, in lightly's environment."""
     options = {
         "train": run / "data" / "train.npz",
-        "bank": run / "data" / "train.npz",
+        "bank": run / "data" / "bank.npz",
         "test": run / "data" / "test.npz",
         "backbone": run / "initial-backbone",
         "out": run / "lightly",
@@ -223,7 +232,7 @@ def run_side_by_side(arguments: argparse.Namespace, run: Path) -> dict[str, dict
 
 def knn_rows(run: Path) -> dict[str, float]:
     """kNN top-1 (%) of both libraries' features and of the raw pixels, and the raw pixels' cosine 1-NN."""
-    bank, test = np.load(run / "data" / "train.npz"), np.load(run / "data" / "test.npz")
+    bank, test = np.load(run / "data" / "bank.npz"), np.load(run / "data" / "test.npz")
     accuracy = {
         name: 100 * knn_accuracy(
             np.load(run / name / "bank_features.npy"), bank["labels"],
@@ -248,7 +257,7 @@ def print_table(
         f"\nSimCLR on {arguments.train_images} CIFAR-10 training images (balanced, seed {arguments.seed}), "
         f"{arguments.epochs} epochs of batch {arguments.batch_size}, lr {arguments.lr:g}; ResNet 1.23 M params "
         f"(cifar_stem), mmcl channels_last={arguments.channels_last}; kNN k=200 T=0.1 on the 10,000 test images "
-        f"(bank: the training subset); one core and one torch thread per library, both at the same time; "
+        f"(bank: {arguments.bank_images} training images); one core and one torch thread per library, both at the same time; "
         f"steps timed from step {arguments.timing_from} (mmcl torch {torch.__version__}, lightly torch "
         f"{results['lightly']['torch']})\n"
     )
@@ -277,6 +286,12 @@ def print_table(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--train-images", type=int, default=10_000, help="balanced training subset (x10)")
+    parser.add_argument(
+        "--bank-images",
+        type=int,
+        default=50_000,
+        help="kNN bank: balanced training images (x10), all by default",
+    )
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument(
@@ -308,7 +323,7 @@ def main() -> None:
         run = Path(folder)
         for name in ("data", "lightly", "mmcl"):
             (run / name).mkdir()
-        write_data(run / "data", arguments.train_images, arguments.seed)
+        write_data(run / "data", arguments.train_images, arguments.bank_images, arguments.seed)
         save_initial_backbone(arguments, run / "data", run / "initial-backbone")
         results = run_side_by_side(arguments, run)
         accuracy = knn_rows(run)
