@@ -60,6 +60,7 @@ def stsb_recipe(
     max_length: int = 64,
     min_score: float | None = 4.0,
     warmup_steps: int | None = None,
+    group_by_length: bool = False,
 ) -> dict:
     """An mmcl recipe fine-tuning all-MiniLM-L6-v2 on STS-B train: linear schedule (warmup a tenth of the
     steps unless given), gradient clipping at 1.0, no weight decay, no checkpoints, evaluation or trackers."""
@@ -70,6 +71,7 @@ def stsb_recipe(
             "model": BASE_MODEL,
             "max_length": max_length,
             "train": [stsb_source("train", min_score)],
+            "group_by_length": group_by_length,
         },
         "method": method,
         "train": {

@@ -82,9 +82,10 @@ class TextOptions:
         deletion_probability: ``token-deletion``: chance that a token is deleted.
         crop_ratio: ``token-crop``: share of a text's tokens kept.
         document_max_length: ``document-spans``: tokens read per document (spans are taken from these).
-        group_by_length: train on batches of texts of similar length (less padding, faster, as
-            ``transformers``' ``group_by_length``); false: a plain shuffle. Either way no text appears twice in
-            a batch (it would be a false negative of itself).
+        group_by_length: train on batches of texts of similar length (less padding, as ``transformers``'
+            ``group_by_length``): all-MiniLM-L6-v2 on STS-B at batch 16 trains 2x faster, but ends about 0.5
+            Spearman lower (3 seeds; its in-batch comparisons lose variety), so it is off by default. Either
+            way no text appears twice in a batch (it would be a false negative of itself).
         on_truncation: ``warn`` (log how many texts lose how many tokens) or ``error`` (stop before training).
         evaluation: the evaluation suite (`TextEvaluation` entries), run during and after training and on the
             base model for the model card.
@@ -100,7 +101,7 @@ class TextOptions:
     deletion_probability: float = 0.1
     crop_ratio: float = 0.8
     document_max_length: int = 512
-    group_by_length: bool = True
+    group_by_length: bool = False
     on_truncation: Literal["warn", "error"] = "warn"
     evaluation: list[TextEvaluation] = field(default_factory=list)
     eval_batch_size: int = 64
