@@ -2,9 +2,9 @@
 
 lightly needs torchvision, which does not import beside mmcl's CPU torch build, so ``image_vs_lightly.py`` and
 ``image_augmentation.py`` run this script with lightly's interpreter (set-up in ``image_vs_lightly.py``). It
-imports only torch, torchvision, lightly, transformers, numpy, Pillow, psutil and its sibling ``image_step_clock`` — never mmcl — and uses
-lightly as its users do: ``SimCLRTransform`` on PIL images in DataLoader workers, ``SimCLRProjectionHead``,
-``NTXentLoss``.
+imports only torch, torchvision, lightly, transformers, numpy, Pillow, psutil and its sibling ``step_clock`` —
+never mmcl — and uses lightly as its users do: ``SimCLRTransform`` on PIL images in DataLoader workers,
+``SimCLRProjectionHead``, ``NTXentLoss``.
 
 Commands (each prints one JSON line on stdout):
 
@@ -40,7 +40,7 @@ from torch.utils.data import DataLoader, Dataset, default_collate
 from transformers import AutoModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from image_step_clock import StepClock  # a sibling benchmark module, not a package
+from step_clock import StepClock  # a sibling benchmark module, not a package
 
 
 class PILImages(Dataset):

@@ -68,13 +68,13 @@ from accelerate.utils import set_seed
 from mmcl.adapters.image import load_array_images, load_image_encoder
 from mmcl.adapters.image.image_evaluation import embed_pixels
 from mmcl.evaluation import knn_accuracy
-from mmcl.methods import METHODS, register_method
 from mmcl.recipe import load_recipe
 from mmcl.train import train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from image_cifar10_data import balanced_subset, load_split  # sibling benchmark modules, not a package
-from image_step_clock import StepClock
+from step_clock import StepClock
+from timed_method import timed_method
 
 REPO = Path(__file__).resolve().parents[1]
 LIGHTLY_SIDE = Path(__file__).resolve().parent / "image_lightly_side.py"
@@ -100,9 +100,11 @@ def write_data(folder: Path, train_images: int, bank_images: int, seed: int) -> 
     images, labels = load_split("train")
     chosen = balanced_subset(labels, train_images, seed)
     np.savez(folder / "train.npz", images=images[chosen], labels=labels[chosen])
-    rest = np.setdiff1d(np.arange(len(labels)), chosen)
-    more = rest[balanced_subset(labels[rest], bank_images - train_images, seed)]
-    bank = np.sort(np.concatenate([chosen, more]))
+    bank = chosen
+    if bank_images > train_images:
+        rest = np.setdiff1d(np.arange(len(labels)), chosen)
+        more = rest[balanced_subset(labels[rest], bank_images - train_images, seed)]
+        bank = np.sort(np.concatenate([chosen, more]))
     np.savez(folder / "bank.npz", images=images[bank], labels=labels[bank])
     test_images, test_labels = load_split("test")
     np.savez(folder / "test.npz", images=test_images, labels=test_labels)
@@ -148,18 +150,6 @@ def recipe_overrides(arguments: argparse.Namespace, data: Path, method: str) -> 
     return [f"{key}={json.dumps(value)}" for key, value in overrides.items()]
 
 
-def timed_simclr(clock: StepClock) -> str:
-    """Register a copy of mmcl's SimCLR that ticks ``clock`` right after each optimizer step; its name."""
-
-    class TimedSimCLR(METHODS["simclr"]):
-        def on_step_end(self, step: int) -> None:
-            super().on_step_end(step)
-            clock.tick()
-
-    register_method("timed-simclr", TimedSimCLR)
-    return "timed-simclr"
-
-
 def save_initial_backbone(arguments: argparse.Namespace, data: Path, folder: Path) -> None:
     """The encoder mmcl's engine starts from (same recipe, same seed), as a `transformers` folder."""
     recipe = load_recipe(arguments.recipe, recipe_overrides(arguments, data, "simclr"))
@@ -180,7 +170,7 @@ def save_features(encoder: torch.nn.Module, data: Path, out: Path) -> None:
 def run_mmcl(arguments: argparse.Namespace, run: Path) -> dict[str, float]:
     """mmcl's side (in a worker process): train through the engine, save the features, return the timings."""
     clock = StepClock()
-    overrides = recipe_overrides(arguments, run / "data", timed_simclr(clock))
+    overrides = recipe_overrides(arguments, run / "data", timed_method("simclr", clock))
     model_folder = train(load_recipe(arguments.recipe, overrides, output_dir=run / "mmcl-run"))
     save_features(load_image_encoder(model_folder), run / "data", run / "mmcl")
     return clock.summary(arguments.batch_size, arguments.timing_from)
@@ -266,15 +256,15 @@ def print_table(
     for name in ("lightly", "mmcl"):
         result = results[name]
         print(
-            f"| {name} | {accuracy[name]:.2f} | {result['median_step_images_per_second']:.1f} | "
-            f"{result['images_per_second']:.1f} | {result['images_per_cpu_second']:.1f} | {result['cpu_seconds']:.0f} |"
+            f"| {name} | {accuracy[name]:.2f} | {result['median_step_samples_per_second']:.1f} | "
+            f"{result['samples_per_second']:.1f} | {result['samples_per_cpu_second']:.1f} | {result['cpu_seconds']:.0f} |"
         )
     mmcl, lightly = results["mmcl"], results["lightly"]
     print(
         f"| mmcl / lightly | {accuracy['mmcl'] - accuracy['lightly']:+.2f} points | "
-        f"{mmcl['median_step_images_per_second'] / lightly['median_step_images_per_second']:.2f}x | "
-        f"{mmcl['images_per_second'] / lightly['images_per_second']:.2f}x | "
-        f"{mmcl['images_per_cpu_second'] / lightly['images_per_cpu_second']:.2f}x | "
+        f"{mmcl['median_step_samples_per_second'] / lightly['median_step_samples_per_second']:.2f}x | "
+        f"{mmcl['samples_per_second'] / lightly['samples_per_second']:.2f}x | "
+        f"{mmcl['samples_per_cpu_second'] / lightly['samples_per_cpu_second']:.2f}x | "
         f"{mmcl['cpu_seconds'] / lightly['cpu_seconds']:.2f}x |"
     )
     print(

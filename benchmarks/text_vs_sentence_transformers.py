@@ -23,9 +23,7 @@ Usage (from the repository root; data in ../shared/data/text):
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,11 +40,12 @@ from sentence_transformers import (
 )
 from sentence_transformers.base.sampler import BatchSamplers
 from sentence_transformers.sentence_transformer.losses import CoSENTLoss, MultipleNegativesRankingLoss
-from text_stsb import BASE_MODEL, stsb_data_source, stsb_recipe, stsb_test_spearman  # a sibling module
+from step_clock import StepClock  # sibling benchmark modules, not a package
+from text_stsb import BASE_MODEL, stsb_data_source, stsb_recipe, stsb_test_spearman
+from timed_method import timed_method
 from transformers import TrainerCallback
 
 from mmcl.adapters.text import read_text_data
-from mmcl.methods import METHODS, register_method
 from mmcl.recipe import load_recipe
 from mmcl.train import train
 
@@ -56,47 +55,15 @@ OBJECTIVES = {
 }
 
 
-class StepClock(TrainerCallback):
-    """Wall-clock and process CPU time at the end of each optimizer step.
+class StepClockCallback(TrainerCallback):
+    """Ticks a `StepClock` at the end of each optimizer step of sentence-transformers' trainer (mmcl's side
+    ticks from the method's ``on_step_end``, `timed_method`: the same point of the loop)."""
 
-    A ``TrainerCallback`` for sentence-transformers; for mmcl, `timed_method` calls ``tick`` from the method's
-    ``on_step_end`` — the same point of the loop (right after ``optimizer.step()``). CPU time (all threads of
-    the process) is the fairer measure on a machine shared with other jobs.
-    """
-
-    def __init__(self) -> None:
-        self.wall: list[float] = []
-        self.cpu: list[float] = []
-
-    def tick(self) -> None:
-        self.wall.append(time.perf_counter())
-        self.cpu.append(time.process_time())
+    def __init__(self, clock: StepClock) -> None:
+        self.clock = clock
 
     def on_step_end(self, args, state, control, **kwargs) -> None:
-        self.tick()
-
-    def throughput(self, samples_per_step: int, timing_from: int) -> dict[str, float]:
-        """Samples per second of the median step after step ``timing_from``: per wall-clock second and per CPU
-        second. The median ignores the steps slowed by other jobs on a shared machine."""
-        wall = statistics.median(b - a for a, b in itertools.pairwise(self.wall[timing_from - 1 :]))
-        cpu = statistics.median(b - a for a, b in itertools.pairwise(self.cpu[timing_from - 1 :]))
-        return {
-            "samples_per_second": samples_per_step / wall,
-            "samples_per_cpu_second": samples_per_step / cpu,
-        }
-
-
-def timed_method(name: str, clock: StepClock) -> str:
-    """Register a copy of the mmcl method ``name`` that ticks ``clock`` after each optimizer step; its name."""
-    method_class = METHODS[name]
-
-    class Timed(method_class):
-        def on_step_end(self, step: int) -> None:
-            super().on_step_end(step)
-            clock.tick()
-
-    register_method(f"timed-{name}", Timed)
-    return f"timed-{name}"
+        self.clock.tick()
 
 
 def train_with_mmcl(
@@ -122,7 +89,7 @@ def train_with_mmcl(
     recipe_file.write_text(yaml.safe_dump(recipe))
     model_folder = train(load_recipe(recipe_file, output_dir=run_dir / f"mmcl-{objective}"))
     model = SentenceTransformer(str(model_folder), device="cpu")
-    return model, clock.throughput(arguments.batch_size, arguments.timing_from)
+    return model, clock.summary(arguments.batch_size, arguments.timing_from)
 
 
 def train_with_sentence_transformers(
@@ -164,11 +131,11 @@ def train_with_sentence_transformers(
         ),
         train_dataset=data,
         loss=loss,
-        callbacks=[clock],
+        callbacks=[StepClockCallback(clock)],
     )
     trainer.train()
     model.max_seq_length = evaluation_length  # evaluated as mmcl's saved model, which keeps its own
-    return model, clock.throughput(arguments.batch_size, arguments.timing_from)
+    return model, clock.summary(arguments.batch_size, arguments.timing_from)
 
 
 def run_worker(library: str, objective: str, arguments: argparse.Namespace) -> None:
@@ -259,18 +226,18 @@ def main() -> None:
     table = [header]
     for name, result in rows:
         mmcl, st = result["mmcl"], result["st"]
-        wall_ratio = mmcl["samples_per_second"] / st["samples_per_second"]
-        cpu_ratio = mmcl["samples_per_cpu_second"] / st["samples_per_cpu_second"]
+        wall_ratio = mmcl["median_step_samples_per_second"] / st["median_step_samples_per_second"]
+        cpu_ratio = mmcl["median_step_samples_per_cpu_second"] / st["median_step_samples_per_cpu_second"]
         table.append(
             [
                 name,
                 f"{mmcl['spearman']:.2f}",
                 f"{st['spearman']:.2f}",
-                f"{mmcl['samples_per_second']:.1f}",
-                f"{st['samples_per_second']:.1f}",
+                f"{mmcl['median_step_samples_per_second']:.1f}",
+                f"{st['median_step_samples_per_second']:.1f}",
                 f"{wall_ratio:.2f}",
-                f"{mmcl['samples_per_cpu_second']:.1f}",
-                f"{st['samples_per_cpu_second']:.1f}",
+                f"{mmcl['median_step_samples_per_cpu_second']:.1f}",
+                f"{st['median_step_samples_per_cpu_second']:.1f}",
                 f"{cpu_ratio:.2f}",
             ]
         )
