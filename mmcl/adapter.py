@@ -164,6 +164,10 @@ class Adapter(ABC):
         """Names of the training data sets, for the model card's metadata. None known by default."""
         return []
 
+    def evaluation_dataset_name(self) -> str | None:
+        """The data ``evaluate`` scores on, for the model card; None (the default): the training data's name."""
+        return None
+
 
 def register_adapter(name: str) -> Callable[[AdapterClass], AdapterClass]:
     """Class decorator making an ``Adapter`` subclass available to recipes as ``adapter: {name: <name>}``.

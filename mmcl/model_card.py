@@ -3,7 +3,7 @@
 The card opens with YAML metadata the Hub indexes (``library_name: mmcl``, tags for the modality and the
 method, the training datasets, the base model, ``pipeline_tag: feature-extraction`` and a ``model-index``
 with one entry per evaluation metric), then says what the model is for, how to load it in three lines, the
-evaluation table (the model next to its baseline: a number is never shown alone), the training recipe, the
+evaluation table (the model next to its baselines: a number is never shown alone), the training recipe, the
 loss curve and the method's citation.
 
 Example:
@@ -15,8 +15,7 @@ Example:
     ...     repo_id="alice/ecg-ts2vec",
     ...     datasets=["ptb-xl"],
     ...     metrics={"linear_probe_auroc": 0.91},
-    ...     baseline_metrics={"linear_probe_auroc": 0.74},
-    ...     baseline_name="Random-init encoder",
+    ...     baseline_metrics={"Random-init encoder": {"linear_probe_auroc": 0.74}},
     ... )
 """
 
@@ -160,8 +159,7 @@ def write_model_card(
     modality: str,
     method: str,
     metrics: Mapping[str, float],
-    baseline_metrics: Mapping[str, float],
-    baseline_name: str = "Baseline",
+    baseline_metrics: Mapping[str, Mapping[str, float]],
     evaluation_dataset: str | None = None,
     evaluation_task: str = "feature-extraction",
     repo_id: str | None = None,
@@ -180,9 +178,9 @@ def write_model_card(
         method: The training method, e.g. ``"simclr"``, ``"moco-v2"``, ``"moco-v3"``, ``"byol"``, ``"ts2vec"``
             (their BibTeX is built in) or any other name (pass its ``citation``).
         metrics: The model's evaluation metrics by name, e.g. ``{"knn_top1": 0.83}``.
-        baseline_metrics: The same metrics for the baseline (raw input features, the encoder at random
-            init, ...); every metric needs its baseline.
-        baseline_name: Header of the baseline column, e.g. ``"Random-init encoder"``.
+        baseline_metrics: The same metrics for each baseline, by the baseline's column header:
+            ``{"Random-init encoder": {"knn_top1": 0.41}, "Raw pixels": {...}}``; every metric needs at least
+            one baseline value.
         evaluation_dataset: The dataset the metrics were computed on; by default the only entry of
             ``datasets``.
         evaluation_task: The ``model-index`` task type of the metrics.
@@ -211,8 +209,7 @@ def write_model_card(
         ...     base_model="sentence-transformers/all-MiniLM-L6-v2",
         ...     datasets=["sentence-transformers/stsb"],
         ...     metrics={"sts_spearman": 0.84},
-        ...     baseline_metrics={"sts_spearman": 0.82},
-        ...     baseline_name="Base model",
+        ...     baseline_metrics={"Base model": {"sts_spearman": 0.82}},
         ... )
         PosixPath('runs/minilm-simcse/model/README.md')
     """
@@ -261,7 +258,7 @@ def write_model_card(
         "## How to use\n\n```python\n"
         + (load_snippet or MODALITIES[modality].load_snippet.format(repo_id=repo_id)).strip()
         + "\n```",
-        _evaluation_section(metrics, baseline_metrics, baseline_name, evaluation_dataset, evaluation_task),
+        _evaluation_section(metrics, baseline_metrics, evaluation_dataset, evaluation_task),
     ]
     if recipe is not None:
         sections.append(f"## Training recipe\n\n```yaml\n{_recipe_yaml(recipe)}```")
@@ -310,17 +307,20 @@ def check_model_card(path: str | Path) -> ModelCard:
     return card
 
 
-def _check_metrics(metrics: Mapping[str, float], baseline_metrics: Mapping[str, float]) -> None:
-    without_baseline = sorted(set(metrics) - set(baseline_metrics))
+def _check_metrics(metrics: Mapping[str, float], baseline_metrics: Mapping[str, Mapping[str, float]]) -> None:
+    with_baseline = {name for values in baseline_metrics.values() for name in values}
+    without_baseline = sorted(set(metrics) - with_baseline)
     if without_baseline:
         raise ValueError(
             f"write_model_card: metrics {without_baseline} have no baseline; add them to baseline_metrics "
             "(a number is never shown alone)"
         )
-    without_model = sorted(set(baseline_metrics) - set(metrics))
+    without_model = sorted(with_baseline - set(metrics))
     if without_model:
         raise ValueError(f"write_model_card: baseline_metrics {without_model} are not in metrics")
-    for source, values in (("metrics", metrics), ("baseline_metrics", baseline_metrics)):
+    sources = [("metrics", metrics)]
+    sources += [(f"baseline_metrics[{column!r}]", values) for column, values in baseline_metrics.items()]
+    for source, values in sources:
         for name, value in values.items():
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 raise ValueError(
@@ -351,25 +351,33 @@ def _overview(
 
 def _evaluation_section(
     metrics: Mapping[str, float],
-    baseline_metrics: Mapping[str, float],
-    baseline_name: str,
+    baseline_metrics: Mapping[str, Mapping[str, float]],
     dataset: str | None,
     task: str,
 ) -> str:
     if not metrics:
         return "## Evaluation\n\nThis model has not been evaluated yet."
+    columns = [column for column, values in baseline_metrics.items() if values]
     rows = [
-        f"| {name} | {_format_number(value)} | {_format_number(baseline_metrics[name])} |"
+        "| "
+        + " | ".join(
+            [name, _format_number(value)]
+            + [
+                _format_number(baseline_metrics[column][name]) if name in baseline_metrics[column] else "—"
+                for column in columns
+            ]
+        )
+        + " |"
         for name, value in metrics.items()
     ]
     return "\n".join(
         [
             "## Evaluation",
             "",
-            f"Evaluated on {dataset} with frozen embeddings ({task}), next to the baseline: {baseline_name}.",
+            f"Evaluated on {dataset} with frozen embeddings ({task}), next to the baselines: {', '.join(columns)}.",
             "",
-            f"| Metric | This model | {baseline_name} |",
-            "|---|---:|---:|",
+            "| Metric | This model | " + " | ".join(columns) + " |",
+            "|---|---:|" + "---:|" * len(columns),
             *rows,
         ]
     )

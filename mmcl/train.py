@@ -328,11 +328,13 @@ def _evaluate(
 
 
 def _logged_metrics(result: EvaluationReport | dict[str, float]) -> dict[str, float]:
-    """``eval/<metric>`` for the model and ``eval_baseline/<metric>`` for the baseline."""
+    """``eval/<metric>`` for the model and ``eval_baseline/<baseline>/<metric>`` for each of its baselines."""
     if not isinstance(result, EvaluationReport):
         return {f"eval/{name}": float(value) for name, value in result.items()}
-    return {f"eval/{name}": pair.model for name, pair in result.metrics.items()} | {
-        f"eval_baseline/{name}": pair.baseline for name, pair in result.metrics.items()
+    return {f"eval/{name}": row.model for name, row in result.metrics.items()} | {
+        f"eval_baseline/{column}/{name}": value
+        for name, row in result.metrics.items()
+        for column, value in row.baselines.items()
     }
 
 
@@ -391,10 +393,10 @@ def _save_model_folder(
                     partial,
                     modality=adapter.modality,
                     method=_method_citation_name(recipe),
-                    metrics={name: pair.model for name, pair in report.metrics.items()},
-                    baseline_metrics={name: pair.baseline for name, pair in report.metrics.items()},
-                    baseline_name=report.baseline_name,
+                    metrics={name: row.model for name, row in report.metrics.items()},
+                    baseline_metrics={column: report.baseline_values(column) for column in report.baselines},
                     datasets=adapter.dataset_names(),
+                    evaluation_dataset=adapter.evaluation_dataset_name(),
                     recipe=recipe.to_dict(),
                     loss_curve_png=loss_curve,
                     repo_id=str(folder),  # the load snippet works on the local folder until pushed

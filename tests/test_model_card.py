@@ -15,6 +15,7 @@ from mmcl.model_card import CITATIONS, ModelCardError, check_model_card, write_m
 
 METRICS = {"knn_top1": 0.8312, "linear_probe_top1": 0.8875}
 BASELINE = {"knn_top1": 0.4211, "linear_probe_top1": 0.5034}
+RAW_PIXELS = {"knn_top1": 0.3912}
 
 
 def tiny_png(path: Path) -> Path:
@@ -41,8 +42,7 @@ def write_image_card(folder: Path, **overrides) -> Path:
         "base_model": "microsoft/resnet-18",
         "datasets": ["uoft-cs/cifar10"],
         "metrics": METRICS,
-        "baseline_metrics": BASELINE,
-        "baseline_name": "Random-init encoder",
+        "baseline_metrics": {"Random-init encoder": BASELINE, "Raw pixels": RAW_PIXELS},
         "recipe": {"adapter": {"name": "image"}, "method": {"name": "simclr", "temperature": 0.2}},
     }
     return write_model_card(folder, **{**arguments, **overrides})
@@ -68,18 +68,22 @@ def test_metadata_parses_and_holds_the_run(tmp_path: Path) -> None:
 
 def test_evaluation_table_puts_the_baseline_next_to_every_metric(tmp_path: Path) -> None:
     text = write_image_card(tmp_path).read_text()
-    assert "| Metric | This model | Random-init encoder |" in text
-    assert "| knn_top1 | 0.8312 | 0.4211 |" in text
-    assert "| linear_probe_top1 | 0.8875 | 0.5034 |" in text
+    assert "| Metric | This model | Random-init encoder | Raw pixels |" in text
+    assert "| knn_top1 | 0.8312 | 0.4211 | 0.3912 |" in text
+    assert "| linear_probe_top1 | 0.8875 | 0.5034 | — |" in text
 
 
 def test_metric_without_baseline_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"\['linear_probe_top1'\] have no baseline"):
-        write_image_card(tmp_path, baseline_metrics={"knn_top1": 0.4})
+        write_image_card(tmp_path, baseline_metrics={"Random-init encoder": {"knn_top1": 0.4}})
     with pytest.raises(ValueError, match=r"\['recall@1'\] are not in metrics"):
-        write_image_card(tmp_path, baseline_metrics={**BASELINE, "recall@1": 0.1})
+        write_image_card(tmp_path, baseline_metrics={"Raw pixels": {**BASELINE, "recall@1": 0.1}})
     with pytest.raises(ValueError, match=r"metrics\['knn_top1'\] must be a finite number"):
         write_image_card(tmp_path, metrics={**METRICS, "knn_top1": float("nan")})
+    with pytest.raises(ValueError, match=r"baseline_metrics\['Raw pixels'\]\['knn_top1'\] must be a finite"):
+        write_image_card(
+            tmp_path, baseline_metrics={"Random-init encoder": BASELINE, "Raw pixels": {"knn_top1": None}}
+        )
     assert not (tmp_path / "README.md").exists()
 
 
@@ -210,7 +214,9 @@ def test_a_crash_while_writing_leaves_the_old_card(tmp_path: Path, monkeypatch: 
 
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError, match="disk full"):
-        write_image_card(tmp_path, metrics={"knn_top1": 0.9}, baseline_metrics={"knn_top1": 0.1})
+        write_image_card(
+            tmp_path, metrics={"knn_top1": 0.9}, baseline_metrics={"Raw pixels": {"knn_top1": 0.1}}
+        )
     assert (tmp_path / "README.md").read_text() == old
     assert sorted(path.name for path in tmp_path.iterdir()) == ["README.md"]
 

@@ -93,7 +93,7 @@ def test_keeps_the_newest_checkpoints_and_writes_the_model_folder(moco_run):
         "training_recipe.yaml",
     ]  # no README.md: the vectors adapter names no modality, so no model card
     report = EvaluationReport.read_json(model_folder / "metrics.json")
-    assert report.baseline_name == "raw features" and "knn_accuracy" in report.metrics
+    assert report.baselines == ("raw features",) and "knn_accuracy" in report.metrics
     assert (model_folder / "training_curves.png").read_bytes().startswith(b"\x89PNG")
     encoder = load_file(model_folder / "model.safetensors")
     method = load_file(run_dir / "checkpoints" / "checkpoint-00000012" / "model.safetensors")

@@ -237,6 +237,10 @@ class ImageAdapter(Adapter):
     def dataset_names(self) -> list[str]:
         return [Path(self.options.data.train).name]
 
+    def evaluation_dataset_name(self) -> str | None:
+        """The test images' name (``data.test``)."""
+        return None if self.options.data.test is None else Path(self.options.data.test).name
+
 
 def load_image_encoder(folder: str | Path) -> ImageEncoder:
     """The `ImageEncoder` of a folder written by the image adapter (or any backbone with its image processor).

@@ -319,7 +319,7 @@ class TextAdapter(Adapter):
             self._base_metrics = self.suite(base.model)
             del base
         report = EvaluationReport(
-            model_name="fine-tuned", baseline_name=f"base model ({Path(self.options.model).name})"
+            model_name="fine-tuned", baselines=(f"base model ({Path(self.options.model).name})",)
         )
         for name, value in metrics.items():
             report.add(name, model=value, baseline=self._base_metrics[name])
@@ -332,6 +332,10 @@ class TextAdapter(Adapter):
     def dataset_names(self) -> list[str]:
         """The training data's name (file names or Hub ids), for the model card."""
         return [self.options.train_name]
+
+    def evaluation_dataset_name(self) -> str | None:
+        """The evaluation sets' names (file names or Hub ids)."""
+        return " + ".join(evaluation.data.name for evaluation in self.options.evaluation) or None
 
 
 def _all_texts(dataset: datasets.Dataset) -> list[str]:

@@ -353,3 +353,12 @@ class TimeSeriesAdapter(Adapter):
         sources += [Path(path).name for path in [*self.options.wfdb_records, *self.options.beat_records]]
         sources += [Path(path).name for path in self.options.price_files]
         return [" + ".join(sources)] if sources else []
+
+    def evaluation_dataset_name(self) -> str | None:
+        """The UCR TEST files, or the price file of the volatility probe."""
+        if self.options.evaluation == "volatility":
+            return Path(self.options.volatility_file or FINANCE_FILE).name
+        if self.options.evaluation == "ucr":
+            sets = self.options.ucr_evaluation_sets or list(EVALUATION_SETS)
+            return " + ".join(Path(test).stem for _, test in sets)
+        return None

@@ -105,7 +105,7 @@ def volatility_probe(
     Example:
         >>> report = volatility_probe(encoder, volatility_windows("sp500.csv.gz"), torch.device("cpu"))  # doctest: +SKIP
     """
-    report = EvaluationReport(model_name="pretrained", baseline_name="raw window")
+    report = EvaluationReport(model_name="pretrained", baselines=("raw window",))
     accuracies = []
     for features in (encode_series, lambda _, series, __: raw_features(series)):
         train = features(encoder, windows.train_windows, device)

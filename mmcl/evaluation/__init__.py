@@ -5,14 +5,14 @@
 - ``fit_svm_probe``: the UCR protocol of T-Loss / TS2Vec (RBF SVM, ``C`` by grid search);
 - ``label_efficiency_curve``: accuracy at 1 %, 10 %, 100 % of the training labels, over seeds;
 - ``retrieval_metrics``: recall@k, MRR, nDCG@k; ``sts_correlation``: Spearman / Pearson of cosine vs gold;
-- ``EvaluationReport``: results beside their baseline, as a text table and ``metrics.json``.
+- ``EvaluationReport``: results beside their baselines, as a text table and ``metrics.json``.
 
 Example:
     >>> import torch
     >>> from mmcl.evaluation import EvaluationReport, knn_accuracy
     >>> train, test = torch.randn(500, 32), torch.randn(100, 32)
     >>> train_labels, test_labels = torch.arange(500) % 5, torch.arange(100) % 5
-    >>> report = EvaluationReport(model_name="model", baseline_name="raw features")
+    >>> report = EvaluationReport(model_name="model", baselines=("raw features",))
     >>> report.add(
     ...     "knn_top1",
     ...     model=knn_accuracy(train, train_labels, test, test_labels, k=20),
@@ -28,7 +28,7 @@ from mmcl.evaluation.label_efficiency import (
 )
 from mmcl.evaluation.linear_probe import fit_linear_probe, fit_softmax_regression
 from mmcl.evaluation.probe_result import ProbeResult
-from mmcl.evaluation.report import METRICS_JSON, EvaluationReport, MetricPair
+from mmcl.evaluation.report import METRICS_JSON, EvaluationReport, MetricRow
 from mmcl.evaluation.retrieval import retrieval_metrics
 from mmcl.evaluation.sts import STSResult, average_ranks, sts_correlation
 from mmcl.evaluation.svm import fit_svm_probe
@@ -37,7 +37,7 @@ __all__ = [
     "METRICS_JSON",
     "EvaluationReport",
     "LabelEfficiencyCurve",
-    "MetricPair",
+    "MetricRow",
     "ProbeResult",
     "STSResult",
     "average_ranks",

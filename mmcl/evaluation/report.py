@@ -1,19 +1,26 @@
-"""Evaluation reports in which every number stands beside its baseline.
+"""Evaluation reports in which every number stands beside its baselines.
 
-An ``EvaluationReport`` holds metrics for two columns — the model and a baseline (the raw input features, or
-the same encoder at random initialisation) — and accepts a metric only with both values, so a result is never
-shown alone. It prints as an aligned text table with the difference, and is written to ``metrics.json``
-atomically (a temporary file, then ``os.replace``).
+An ``EvaluationReport`` has a model column and one or more baseline columns (the raw input features, the same
+encoder at random initialisation, the base model, ...). It accepts a metric only with at least one baseline
+value, so a result is never shown alone. It prints as an aligned text table with the model's difference to
+each baseline, and is written to ``metrics.json`` atomically (a temporary file, then ``os.replace``).
 
 Example:
     >>> from mmcl.evaluation import EvaluationReport
-    >>> report = EvaluationReport(model_name="SimCLR", baseline_name="random init")
+    >>> report = EvaluationReport(model_name="SimCLR", baselines=("random init",))
     >>> report.add("knn_top1", model=0.912, baseline=0.374)
     >>> report.add("linear_top1", model=0.935, baseline=0.512)
     >>> print(report.format_table())
     metric       SimCLR  random init  difference
     knn_top1     0.9120       0.3740     +0.5380
     linear_top1  0.9350       0.5120     +0.4230
+    >>> report = EvaluationReport(model_name="TS2Vec", baselines=("random init", "raw series"))
+    >>> report.add("svm_accuracy", model=0.91, baseline={"random init": 0.85, "raw series": 0.92})
+    >>> report.add("svm_accuracy@10%labels", model=0.73, baseline={"raw series": 0.68})
+    >>> print(report.format_table(precision=2))
+    metric                  TS2Vec  random init  raw series  vs random init  vs raw series
+    svm_accuracy              0.91         0.85        0.92           +0.06          -0.01
+    svm_accuracy@10%labels    0.73            —        0.68               —          +0.05
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,78 +38,121 @@ from mmcl.atomic_file import write_atomically
 METRICS_JSON = "metrics.json"
 """The file name evaluation results are written to in a run folder."""
 
+MISSING = "—"
+"""Shown in the table where a metric has no value for a baseline column."""
+
 
 @dataclass(frozen=True)
-class MetricPair:
-    """One metric measured on the model and on the baseline."""
+class MetricRow:
+    """One metric measured on the model and on some of the report's baselines (by column name)."""
 
     model: float
-    baseline: float
+    baselines: dict[str, float]
 
-    @property
-    def difference(self) -> float:
-        """``model - baseline``."""
-        return self.model - self.baseline
+    def difference(self, baseline: str) -> float:
+        """``model - baselines[baseline]``."""
+        return self.model - self.baselines[baseline]
 
 
 @dataclass
 class EvaluationReport:
-    """Metrics of a model next to the same metrics of a baseline.
+    """Metrics of a model next to the same metrics of its baselines.
 
     Args:
         model_name: heading of the model column (e.g. the method or checkpoint).
-        baseline_name: heading of the baseline column (e.g. ``"raw features"`` or ``"random init"``).
+        baselines: headings of the baseline columns (e.g. ``("random init", "raw features")``).
 
     Example:
-        >>> report = EvaluationReport(model_name="TS2Vec", baseline_name="raw features")
+        >>> report = EvaluationReport(model_name="TS2Vec", baselines=("raw features",))
         >>> report.add("svm_accuracy", model=0.87, baseline=0.71)
-        >>> round(report.metrics["svm_accuracy"].difference, 2)
+        >>> round(report.metrics["svm_accuracy"].difference("raw features"), 2)
         0.16
     """
 
     model_name: str = "model"
-    baseline_name: str = "baseline"
-    metrics: dict[str, MetricPair] = field(default_factory=dict, init=False)
+    baselines: tuple[str, ...] = ("baseline",)
+    metrics: dict[str, MetricRow] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
-        for name, value in (("model_name", self.model_name), ("baseline_name", self.baseline_name)):
+        if isinstance(self.baselines, str):
+            raise ValueError(
+                f"baselines must be a sequence of column names, got the string {self.baselines!r}"
+            )
+        self.baselines = tuple(self.baselines)
+        if not self.baselines:
+            raise ValueError("baselines must name at least one column (a number is never shown alone)")
+        columns = (self.model_name, *self.baselines)
+        for value in columns:
             if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"{name} must be a non-empty string, got {value!r}")
-        if self.model_name == self.baseline_name:
-            raise ValueError(f"model_name and baseline_name must differ, both are {self.model_name!r}")
+                raise ValueError(f"column names must be non-empty strings, got {value!r}")
+        if len(set(columns)) != len(columns):
+            raise ValueError(f"column names must differ, got {list(columns)}")
 
-    def add(self, metric: str, *, model: float, baseline: float) -> None:
-        """Record ``metric`` for the model and the baseline.
+    def add(self, metric: str, *, model: float, baseline: float | Mapping[str, float]) -> None:
+        """Record ``metric`` for the model and its baselines.
+
+        Args:
+            metric: the metric's name.
+            model: the model's value.
+            baseline: the value of the report's only baseline, or ``{baseline column: value}`` for one or more
+                of its baselines.
 
         Raises:
-            ValueError: the name is empty or already recorded, or a value is not a finite number.
+            ValueError: the name is empty or already recorded, a value is not a finite number, a baseline
+                column is unknown, or no baseline value is given.
         """
         if not isinstance(metric, str) or not metric.strip():
             raise ValueError(f"metric must be a non-empty string, got {metric!r}")
         if metric in self.metrics:
             raise ValueError(f"metric {metric!r} is already in the report")
-        for column, value in (("model", model), ("baseline", baseline)):
+        if not isinstance(baseline, Mapping):
+            if len(self.baselines) != 1:
+                raise ValueError(
+                    f"the report has baselines {list(self.baselines)}: pass baseline={{column: value}} for "
+                    f"{metric!r}"
+                )
+            baseline = {self.baselines[0]: baseline}
+        if not baseline:
+            raise ValueError(f"{metric!r} needs a value for at least one baseline of {list(self.baselines)}")
+        unknown = sorted(set(baseline) - set(self.baselines))
+        if unknown:
+            raise ValueError(
+                f"{metric!r}: unknown baseline columns {unknown}; the report has {list(self.baselines)}"
+            )
+        for column, value in (("model", model), *((f"baseline {name!r}", v) for name, v in baseline.items())):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ValueError(f"{column} value of {metric!r} must be a finite number, got {value!r}")
-        self.metrics[metric] = MetricPair(model=float(model), baseline=float(baseline))
+        values = {column: float(baseline[column]) for column in self.baselines if column in baseline}
+        self.metrics[metric] = MetricRow(model=float(model), baselines=values)
+
+    def baseline_values(self, baseline: str) -> dict[str, float]:
+        """``{metric: value}`` of the metrics that have a value for the column ``baseline``."""
+        return {
+            name: row.baselines[baseline] for name, row in self.metrics.items() if baseline in row.baselines
+        }
 
     def format_table(self, *, precision: int = 4) -> str:
-        """The report as an aligned text table: metric, model, baseline and their difference.
+        """The report as an aligned text table: metric, model, each baseline and the differences to them.
 
         Args:
             precision: digits after the decimal point.
         """
-        header = ["metric", self.model_name, self.baseline_name, "difference"]
-        rows = [
-            [
-                name,
-                f"{pair.model:.{precision}f}",
-                f"{pair.baseline:.{precision}f}",
-                f"{pair.difference:+.{precision}f}",
+
+        def number(value: float | None, sign: str = "") -> str:
+            return MISSING if value is None else f"{value:{sign}.{precision}f}"
+
+        single = len(self.baselines) == 1
+        header = ["metric", self.model_name, *self.baselines]
+        header += ["difference"] if single else [f"vs {name}" for name in self.baselines]
+        table = [header]
+        for name, row in self.metrics.items():
+            cells = [name, number(row.model)]
+            cells += [number(row.baselines.get(column)) for column in self.baselines]
+            cells += [
+                number(row.difference(column) if column in row.baselines else None, "+")
+                for column in self.baselines
             ]
-            for name, pair in self.metrics.items()
-        ]
-        table = [header, *rows]
+            table.append(cells)
         widths = [max(len(row[column]) for row in table) for column in range(len(header))]
         lines = []
         for row in table:
@@ -111,12 +162,13 @@ class EvaluationReport:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"model": name, "baseline": name, "metrics": {metric: {"model": x, "baseline": y}}}``."""
+        """``{"model": name, "baselines": [names], "metrics": {metric: {"model": x, "baselines": {name: y}}}}``."""
         return {
             "model": self.model_name,
-            "baseline": self.baseline_name,
+            "baselines": list(self.baselines),
             "metrics": {
-                name: {"model": pair.model, "baseline": pair.baseline} for name, pair in self.metrics.items()
+                name: {"model": row.model, "baselines": dict(row.baselines)}
+                for name, row in self.metrics.items()
             },
         }
 
@@ -125,16 +177,16 @@ class EvaluationReport:
         """The report ``to_dict`` produced.
 
         Raises:
-            ValueError: a key is missing or a metric lacks its model or baseline value.
+            ValueError: a key is missing or a metric lacks its model or baseline values.
         """
         try:
-            report = cls(model_name=data["model"], baseline_name=data["baseline"])
-            for name, pair in data["metrics"].items():
-                report.add(name, model=pair["model"], baseline=pair["baseline"])
+            report = cls(model_name=data["model"], baselines=tuple(data["baselines"]))
+            for name, row in data["metrics"].items():
+                report.add(name, model=row["model"], baseline=dict(row["baselines"]))
         except (KeyError, TypeError, AttributeError) as error:
             raise ValueError(
-                f"an evaluation report needs 'model', 'baseline' and 'metrics' "
-                f"({{name: {{'model': x, 'baseline': y}}}}); missing or malformed: {error}"
+                f"an evaluation report needs 'model', 'baselines' and 'metrics' "
+                f"({{name: {{'model': x, 'baselines': {{column: y}}}}}}); missing or malformed: {error}"
             ) from error
         return report
 
@@ -144,7 +196,7 @@ class EvaluationReport:
         Returns:
             ``path`` as a ``Path``.
         """
-        text = json.dumps(self.to_dict(), indent=2) + "\n"
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
         return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
 
     @classmethod

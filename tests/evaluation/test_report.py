@@ -6,7 +6,7 @@ from mmcl.evaluation import METRICS_JSON, EvaluationReport
 
 
 def _report():
-    report = EvaluationReport(model_name="SimCLR", baseline_name="random init")
+    report = EvaluationReport(model_name="SimCLR", baselines=("random init",))
     report.add("knn_top1", model=0.912, baseline=0.374)
     report.add("linear_top1", model=0.5, baseline=0.625)
     return report
@@ -28,10 +28,10 @@ def test_json_round_trip_and_layout(tmp_path):
     assert path == tmp_path / "run" / "metrics.json"
     assert json.loads(path.read_text()) == {
         "model": "SimCLR",
-        "baseline": "random init",
+        "baselines": ["random init"],
         "metrics": {
-            "knn_top1": {"model": 0.912, "baseline": 0.374},
-            "linear_top1": {"model": 0.5, "baseline": 0.625},
+            "knn_top1": {"model": 0.912, "baselines": {"random init": 0.374}},
+            "linear_top1": {"model": 0.5, "baselines": {"random init": 0.625}},
         },
     }
     assert EvaluationReport.read_json(path) == _report()
@@ -53,7 +53,7 @@ def test_rewriting_replaces_the_file(tmp_path):
         ("knn_top1", 0.9, 0.1, "already in the report"),
         ("", 0.9, 0.1, "metric must be a non-empty string"),
         ("mrr", float("nan"), 0.1, "model value of 'mrr' must be a finite number"),
-        ("mrr", 0.9, None, "baseline value of 'mrr' must be a finite number"),
+        ("mrr", 0.9, None, "baseline 'random init' value of 'mrr' must be a finite number"),
         ("mrr", True, 0.1, "model value of 'mrr' must be a finite number"),
     ],
 )
@@ -69,14 +69,57 @@ def test_a_number_cannot_be_added_without_its_baseline():
 
 def test_column_names_must_be_given_and_differ():
     with pytest.raises(ValueError, match="must differ"):
-        EvaluationReport(model_name="x", baseline_name="x")
-    with pytest.raises(ValueError, match="baseline_name must be a non-empty string"):
-        EvaluationReport(baseline_name=" ")
+        EvaluationReport(model_name="x", baselines=("x",))
+    with pytest.raises(ValueError, match="must differ"):
+        EvaluationReport(baselines=("a", "a"))
+    with pytest.raises(ValueError, match="non-empty strings"):
+        EvaluationReport(baselines=(" ",))
+    with pytest.raises(ValueError, match="at least one column"):
+        EvaluationReport(baselines=())
+    with pytest.raises(ValueError, match="sequence of column names"):
+        EvaluationReport(baselines="random init")
+
+
+def _two_baselines():
+    report = EvaluationReport(model_name="TS2Vec", baselines=("random init", "raw series"))
+    report.add("svm", model=0.91, baseline={"random init": 0.85, "raw series": 0.92})
+    report.add("svm@10%", model=0.73, baseline={"raw series": 0.68})
+    return report
+
+
+def test_several_baselines_get_a_column_and_a_difference_each():
+    assert _two_baselines().format_table(precision=2).splitlines() == [
+        "metric   TS2Vec  random init  raw series  vs random init  vs raw series",
+        "svm        0.91         0.85        0.92           +0.06          -0.01",
+        "svm@10%    0.73            —        0.68               —          +0.05",
+    ]
+    report = _two_baselines()
+    assert report.baseline_values("random init") == {"svm": 0.85}
+    assert report.metrics["svm@10%"].difference("raw series") == pytest.approx(0.05)
+
+
+def test_several_baselines_round_trip(tmp_path):
+    path = _two_baselines().write_json(tmp_path / METRICS_JSON)
+    assert EvaluationReport.read_json(path) == _two_baselines()
+
+
+@pytest.mark.parametrize(
+    ("baseline", "message"),
+    [
+        (0.5, r"pass baseline=\{column: value\}"),
+        ({}, "at least one baseline"),
+        ({"random": 0.5}, r"unknown baseline columns \['random'\]"),
+        ({"raw series": float("inf")}, "baseline 'raw series' value of 'mrr' must be a finite number"),
+    ],
+)
+def test_bad_baselines_are_refused(baseline, message):
+    with pytest.raises(ValueError, match=message):
+        _two_baselines().add("mrr", model=0.3, baseline=baseline)
 
 
 def test_malformed_json_names_the_file(tmp_path):
     path = tmp_path / METRICS_JSON
-    path.write_text('{"model": "a", "baseline": "b", "metrics": {"mrr": {"model": 0.3}}}')
+    path.write_text('{"model": "a", "baselines": ["b"], "metrics": {"mrr": {"model": 0.3}}}')
     with pytest.raises(ValueError, match=r"metrics\.json: .*missing or malformed"):
         EvaluationReport.read_json(path)
     path.write_text("{not json")

@@ -89,12 +89,13 @@ def test_evaluation_rows_are_knn_and_linear_beside_random_init_and_raw_pixels(tm
     report = image_evaluation(
         encoder, random_init, train_images, test_images, torch.device("cpu"), c_grid=[1.0]
     )
-    assert list(report.metrics) == ["knn_top1", "linear_top1", "raw_pixels/knn_top1"]
+    assert list(report.metrics) == ["knn_top1", "linear_top1"]
+    assert report.baselines == ("random init", "raw pixels")
     raw_train = train_images.pixels.flatten(1).float()
     raw_test = test_images.pixels.flatten(1).float() - raw_train.mean(0)
     raw = knn_accuracy(raw_train - raw_train.mean(0), train_images.labels, raw_test, test_images.labels, k=20)
-    assert report.metrics["raw_pixels/knn_top1"].baseline == pytest.approx(raw)
-    assert report.metrics["raw_pixels/knn_top1"].model == report.metrics["knn_top1"].model
+    assert report.metrics["knn_top1"].baselines["raw pixels"] == pytest.approx(raw)
+    assert "raw pixels" not in report.metrics["linear_top1"].baselines  # no raw-pixel linear probe is fitted
 
 
 def test_the_evaluation_fits_on_the_probe_subset_of_the_whole_training_split(image_folder: Path) -> None:
@@ -146,7 +147,9 @@ def test_mmcl_train_writes_a_model_folder_that_plain_transformers_loads(tmp_path
         "metrics.json",
     } <= names
     metrics = json.loads((folder / "metrics.json").read_text())["metrics"]
-    assert set(metrics) == {"knn_top1", "linear_top1", "raw_pixels/knn_top1"}
+    assert set(metrics) == {"knn_top1", "linear_top1"}
+    card = (folder / "README.md").read_text()
+    assert "Evaluated on test with frozen embeddings" in card and "| random init | raw pixels |" in card
     assert "AutoImageProcessor.from_pretrained" in (folder / "README.md").read_text()
     assert type(AutoModel.from_pretrained(folder)).__name__ == "ResNetModel"
     encoder = load_image_encoder(folder).eval()

@@ -50,9 +50,9 @@ def test_probe_reports_encoder_beside_raw_windows(price_file: Path) -> None:
     torch.manual_seed(0)
     encoder = TimeSeriesEncoder(TS2VecModel(TS2VecConfig(hidden_size=8, conv_channels=4, depth=1))).eval()
     report = volatility_probe(encoder, volatility_windows(price_file, window=16), torch.device("cpu"))
-    pair = report.metrics["volatility_regime/accuracy"]
-    assert 0.5 < pair.baseline <= 1.0  # the regimes persist: the raw returns predict them
-    assert 0.0 <= pair.model <= 1.0
+    row = report.metrics["volatility_regime/accuracy"]
+    assert 0.5 < row.baselines["raw window"] <= 1.0  # the regimes persist: the raw returns predict them
+    assert 0.0 <= row.model <= 1.0
 
 
 def test_missing_price_column_names_the_file_and_the_columns(price_file: Path) -> None:
