@@ -308,6 +308,12 @@ def check_model_card(path: str | Path) -> ModelCard:
 
 
 def _check_metrics(metrics: Mapping[str, float], baseline_metrics: Mapping[str, Mapping[str, float]]) -> None:
+    for column, values in baseline_metrics.items():
+        if not isinstance(values, Mapping):
+            raise ValueError(
+                f"write_model_card: baseline_metrics[{column!r}] is {values!r}; baseline_metrics maps each "
+                "baseline's column header to its metrics, e.g. {'Random-init encoder': {'knn_top1': 0.41}}"
+            )
     with_baseline = {name for values in baseline_metrics.values() for name in values}
     without_baseline = sorted(set(metrics) - with_baseline)
     if without_baseline:

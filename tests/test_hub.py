@@ -90,7 +90,7 @@ def dataset_card(folder: Path, modality: str) -> None:
         method="simclr",
         datasets=["toy"],
         metrics={"knn_top1": 0.8},
-        baseline_metrics={"knn_top1": 0.3},
+        baseline_metrics={"random init": {"knn_top1": 0.3}},
     )
 
 

@@ -84,6 +84,10 @@ def test_metric_without_baseline_is_refused(tmp_path: Path) -> None:
         write_image_card(
             tmp_path, baseline_metrics={"Random-init encoder": BASELINE, "Raw pixels": {"knn_top1": None}}
         )
+    with pytest.raises(
+        ValueError, match=r"baseline_metrics\['knn_top1'\] is 0.4; baseline_metrics maps each"
+    ):
+        write_image_card(tmp_path, baseline_metrics={"knn_top1": 0.4})
     assert not (tmp_path / "README.md").exists()
 
 
