@@ -3,7 +3,7 @@
 For each UCR data set, three representations go through the same probes (``mmcl.evaluation``):
 the trained encoder's, the same architecture's at random initialisation, and the raw series (each
 optionally standardised per feature on the training split first, ``standardize``). The report's
-model column is the trained encoder; its two baseline columns the random-init encoder and the raw series.
+model column is the trained encoder; its two baseline columns are the random-init encoder and the raw series.
 Rows per data set:
 
 - ``<set>/svm_accuracy``: the UCR protocol (RBF SVM, ``C`` by CV on train) on the test split;
