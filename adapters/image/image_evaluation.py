@@ -2,7 +2,9 @@
 
 Features of the un-augmented training and test images are the encoder's pooled outputs. The report's model
 column is the trained encoder; its baselines are the same architecture at random initialisation and, for the
-kNN, the raw pixels (flattened, centred on the training mean) — the floor any representation should beat.
+kNN, the raw pixels (flattened, each image minus its own mean: the protocol of the CIFAR-10 data's cosine
+1-NN floor, and 3 points stronger under this kNN than centring on the training mean) — the floor any
+representation should beat.
 Rows:
 
 - ``knn_top1``: weighted kNN, ``k = 200``, temperature 0.1 (InstDisc; lightly's CIFAR-10 benchmarks);
@@ -69,7 +71,7 @@ def image_evaluation(
         name: knn_accuracy(train_x, train_labels, test_x, test_labels, k=k, temperature=temperature)
         for name, (train_x, test_x) in features.items()
     }
-    raw_train, raw_test = _raw_pixel_features(train_pixels, test_pixels)
+    raw_train, raw_test = raw_pixel_features(train_pixels), raw_pixel_features(test_pixels)
     raw = knn_accuracy(raw_train, train_labels, raw_test, test_labels, k=k, temperature=temperature)
     report.add("knn_top1", model=knn["model"], baseline={RANDOM_INIT: knn["random"], RAW_PIXELS: raw})
     if linear_probe:
@@ -116,7 +118,12 @@ def _gathered(split: ImageSplit, name: str) -> tuple[torch.Tensor, torch.Tensor]
     return pixels, labels
 
 
-def _raw_pixel_features(train: torch.Tensor, test: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    train_x, test_x = train.flatten(1).float(), test.flatten(1).float()
-    mean = train_x.mean(dim=0, keepdim=True)
-    return train_x - mean, test_x - mean
+def raw_pixel_features(pixels: torch.Tensor) -> torch.Tensor:
+    """The raw-pixel baseline's features: each image flattened, minus its own mean (brightness removed).
+
+    Example:
+        >>> raw_pixel_features(torch.full((2, 3, 4, 4), 7, dtype=torch.uint8)).abs().max().item()
+        0.0
+    """
+    flat = pixels.flatten(1).float()
+    return flat - flat.mean(dim=1, keepdim=True)

@@ -92,8 +92,12 @@ def test_evaluation_rows_are_knn_and_linear_beside_random_init_and_raw_pixels(tm
     assert list(report.metrics) == ["knn_top1", "linear_top1"]
     assert report.baselines == ("random init", "raw pixels")
     raw_train = train_images.pixels.flatten(1).float()
-    raw_test = test_images.pixels.flatten(1).float() - raw_train.mean(0)
-    raw = knn_accuracy(raw_train - raw_train.mean(0), train_images.labels, raw_test, test_images.labels, k=20)
+    raw_test = test_images.pixels.flatten(1).float()
+    raw_train, raw_test = (
+        raw_train - raw_train.mean(1, keepdim=True),
+        raw_test - raw_test.mean(1, keepdim=True),
+    )
+    raw = knn_accuracy(raw_train, train_images.labels, raw_test, test_images.labels, k=20)
     assert report.metrics["knn_top1"].baselines["raw pixels"] == pytest.approx(raw)
     assert "raw pixels" not in report.metrics["linear_top1"].baselines  # no raw-pixel linear probe is fitted
 
