@@ -80,9 +80,9 @@ def main() -> None:
         for data_set, references in REFERENCES.items():
             row = [data_set]
             for _, key, column in COLUMNS:
-                rows_of_seeds = [metrics[key.format(set=data_set)] for metrics, _ in results]
+                entries = [metrics[key.format(set=data_set)] for metrics, _ in results]
                 values = [
-                    row["model"] if column is None else row["baselines"][column] for row in rows_of_seeds
+                    entry["model"] if column is None else entry["baselines"][column] for entry in entries
                 ]
                 row.append(f"{np.mean(values):.3f} ± {np.std(values):.3f}")
             rows.append(row + [f"{value:.3f}" for value in references.values()])

@@ -364,18 +364,17 @@ def _evaluation_section(
     if not metrics:
         return "## Evaluation\n\nThis model has not been evaluated yet."
     columns = [column for column, values in baseline_metrics.items() if values]
-    rows = [
-        "| "
-        + " | ".join(
-            [name, _format_number(value)]
-            + [
-                _format_number(baseline_metrics[column][name]) if name in baseline_metrics[column] else "—"
-                for column in columns
-            ]
-        )
-        + " |"
-        for name, value in metrics.items()
-    ]
+
+    def row(name: str, value: float) -> str:
+        baselines = [baseline_metrics[column].get(name) for column in columns]
+        cells = [
+            name,
+            _format_number(value),
+            *("—" if other is None else _format_number(other) for other in baselines),
+        ]
+        return "| " + " | ".join(cells) + " |"
+
+    rows = [row(name, value) for name, value in metrics.items()]
     return "\n".join(
         [
             "## Evaluation",

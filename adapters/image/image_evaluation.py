@@ -4,8 +4,7 @@ Features of the un-augmented training and test images are the encoder's pooled o
 column is the trained encoder; its baselines are the same architecture at random initialisation and, for the
 kNN, the raw pixels (flattened, each image minus its own mean: the protocol of the CIFAR-10 data's cosine
 1-NN floor, and 3 points stronger under this kNN than centring on the training mean) — the floor any
-representation should beat.
-Rows:
+representation should beat. Rows:
 
 - ``knn_top1``: weighted kNN, ``k = 200``, temperature 0.1 (InstDisc; lightly's CIFAR-10 benchmarks);
 - ``linear_top1``: logistic regression (full-batch L-BFGS in torch, on the features' device) with ``C`` chosen

@@ -119,7 +119,11 @@ class EvaluationReport:
             raise ValueError(
                 f"{metric!r}: unknown baseline columns {unknown}; the report has {list(self.baselines)}"
             )
-        for column, value in (("model", model), *((f"baseline {name!r}", v) for name, v in baseline.items())):
+        labelled = [
+            ("model", model),
+            *((f"baseline {column!r}", value) for column, value in baseline.items()),
+        ]
+        for column, value in labelled:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ValueError(f"{column} value of {metric!r} must be a finite number, got {value!r}")
         values = {column: float(baseline[column]) for column in self.baselines if column in baseline}
